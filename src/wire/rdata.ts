@@ -1,0 +1,350 @@
+import { RRType, typeToText } from './constants.js';
+import { fromHex, toHex } from './encoding.js';
+import { WireError } from './errors.js';
+import * as F from './fields.js';
+import { type FieldCodec, NameMode } from './fields.js';
+import type { Name } from './name.js';
+import type { WireReader } from './reader.js';
+import { type SvcParams, svcParams } from './svcb.js';
+import type { TokenCursor } from './tokenizer.js';
+import type { WireWriter } from './writer.js';
+
+// ---- typed RDATA -------------------------------------------------------------------------------
+export interface AData {
+  address: string;
+}
+export interface NameData {
+  /** NS nsdname, CNAME/DNAME target, PTR ptrdname. */
+  target: Name;
+}
+export interface SoaData {
+  mname: Name;
+  rname: Name;
+  serial: number;
+  refresh: number;
+  retry: number;
+  expire: number;
+  minimum: number;
+}
+export interface MxData {
+  preference: number;
+  exchange: Name;
+}
+export interface TxtData {
+  /** Each <character-string> as latin1 octets. */
+  strings: string[];
+}
+export interface HinfoData {
+  cpu: string;
+  os: string;
+}
+export interface SrvData {
+  priority: number;
+  weight: number;
+  port: number;
+  target: Name;
+}
+export interface NaptrData {
+  order: number;
+  preference: number;
+  flags: string;
+  services: string;
+  regexp: string;
+  replacement: Name;
+}
+export interface CaaData {
+  flags: number;
+  tag: string;
+  value: string;
+}
+export interface DsData {
+  keyTag: number;
+  algorithm: number;
+  digestType: number;
+  digest: Uint8Array;
+}
+export interface DnskeyData {
+  flags: number;
+  protocol: number;
+  algorithm: number;
+  publicKey: Uint8Array;
+}
+export interface RrsigData {
+  typeCovered: number;
+  algorithm: number;
+  labels: number;
+  originalTtl: number;
+  expiration: number;
+  inception: number;
+  keyTag: number;
+  signerName: Name;
+  signature: Uint8Array;
+}
+export interface NsecData {
+  next: Name;
+  types: number[];
+}
+export interface Nsec3Data {
+  hashAlgorithm: number;
+  flags: number;
+  iterations: number;
+  salt: Uint8Array;
+  nextHashed: Uint8Array;
+  types: number[];
+}
+export interface Nsec3ParamData {
+  hashAlgorithm: number;
+  flags: number;
+  iterations: number;
+  salt: Uint8Array;
+}
+export interface TlsaData {
+  usage: number;
+  selector: number;
+  matchingType: number;
+  data: Uint8Array;
+}
+export interface SshfpData {
+  algorithm: number;
+  fpType: number;
+  fingerprint: Uint8Array;
+}
+export interface SvcbData {
+  priority: number;
+  target: Name;
+  params: SvcParams;
+}
+export interface ZonemdData {
+  serial: number;
+  scheme: number;
+  hashAlgorithm: number;
+  digest: Uint8Array;
+}
+/** Any type without a descriptor: RFC 3597 opaque octets. */
+export interface OpaqueData {
+  raw: Uint8Array;
+}
+
+export type RData =
+  | AData
+  | NameData
+  | SoaData
+  | MxData
+  | TxtData
+  | HinfoData
+  | SrvData
+  | NaptrData
+  | CaaData
+  | DsData
+  | DnskeyData
+  | RrsigData
+  | NsecData
+  | Nsec3Data
+  | Nsec3ParamData
+  | TlsaData
+  | SshfpData
+  | SvcbData
+  | ZonemdData
+  | OpaqueData;
+
+// ---- descriptors ---------------------------------------------------------------------------------
+interface Field {
+  readonly key: string;
+  readonly codec: FieldCodec<unknown>;
+}
+
+/** One RR type: its fields, in wire order. Wire, length, text and canonical forms derive from them. */
+export interface RdataDescriptor {
+  readonly type: number;
+  readonly mnemonic: string;
+  readonly fields: readonly Field[];
+}
+
+const f = <V>(key: string, codec: FieldCodec<V>): Field => ({ key, codec: codec as FieldCodec<unknown> });
+
+const table = new Map<number, RdataDescriptor>();
+
+function define(type: number, fields: Field[]): void {
+  table.set(type, { type, mnemonic: typeToText(type), fields });
+}
+
+define(RRType.A, [f('address', F.ipv4)]);
+define(RRType.AAAA, [f('address', F.ipv6)]);
+define(RRType.NS, [f('target', F.cname)]);
+define(RRType.CNAME, [f('target', F.cname)]);
+define(RRType.PTR, [f('target', F.cname)]);
+define(RRType.DNAME, [f('target', F.lname)]);
+define(RRType.SOA, [
+  f('mname', F.cname),
+  f('rname', F.cname),
+  f('serial', F.u32),
+  f('refresh', F.u32),
+  f('retry', F.u32),
+  f('expire', F.u32),
+  f('minimum', F.u32),
+]);
+define(RRType.MX, [f('preference', F.u16), f('exchange', F.cname)]);
+define(RRType.TXT, [f('strings', F.charStrings)]);
+define(RRType.HINFO, [f('cpu', F.charString), f('os', F.charString)]);
+define(RRType.RP, [f('mbox', F.lname), f('txt', F.lname)]);
+define(RRType.AFSDB, [f('subtype', F.u16), f('hostname', F.lname)]);
+define(RRType.KX, [f('preference', F.u16), f('exchanger', F.lname)]);
+define(RRType.SRV, [f('priority', F.u16), f('weight', F.u16), f('port', F.u16), f('target', F.lname)]);
+define(RRType.NAPTR, [
+  f('order', F.u16),
+  f('preference', F.u16),
+  f('flags', F.charString),
+  f('services', F.charString),
+  f('regexp', F.charString),
+  f('replacement', F.lname),
+]);
+define(RRType.CAA, [f('flags', F.u8), f('tag', F.caaTag), f('value', F.restString)]);
+const dsFields = [f('keyTag', F.u16), f('algorithm', F.u8), f('digestType', F.u8), f('digest', F.hex)];
+define(RRType.DS, dsFields);
+define(RRType.CDS, dsFields);
+const keyFields = [f('flags', F.u16), f('protocol', F.u8), f('algorithm', F.u8), f('publicKey', F.base64)];
+define(RRType.DNSKEY, keyFields);
+define(RRType.CDNSKEY, keyFields);
+define(RRType.RRSIG, [
+  f('typeCovered', F.rrtype),
+  f('algorithm', F.u8),
+  f('labels', F.u8),
+  f('originalTtl', F.u32),
+  f('expiration', F.time32),
+  f('inception', F.time32),
+  f('keyTag', F.u16),
+  f('signerName', F.lname),
+  f('signature', F.base64),
+]);
+define(RRType.NSEC, [f('next', F.pname), f('types', F.typeBitmap)]);
+define(RRType.NSEC3, [
+  f('hashAlgorithm', F.u8),
+  f('flags', F.u8),
+  f('iterations', F.u16),
+  f('salt', F.salt),
+  f('nextHashed', F.hash32),
+  f('types', F.typeBitmap),
+]);
+define(RRType.NSEC3PARAM, [f('hashAlgorithm', F.u8), f('flags', F.u8), f('iterations', F.u16), f('salt', F.salt)]);
+const tlsaFields = [f('usage', F.u8), f('selector', F.u8), f('matchingType', F.u8), f('data', F.hex)];
+define(RRType.TLSA, tlsaFields);
+define(53 /* SMIMEA */, tlsaFields);
+define(RRType.SSHFP, [f('algorithm', F.u8), f('fpType', F.u8), f('fingerprint', F.hex)]);
+const svcbFields = [f('priority', F.u16), f('target', F.pname), f('params', svcParams)];
+define(RRType.SVCB, svcbFields);
+define(RRType.HTTPS, svcbFields);
+define(63 /* ZONEMD */, [f('serial', F.u32), f('scheme', F.u8), f('hashAlgorithm', F.u8), f('digest', F.hex)]);
+define(61 /* OPENPGPKEY */, [f('key', F.base64)]);
+define(62 /* CSYNC */, [f('serial', F.u32), f('flags', F.u16), f('types', F.typeBitmap)]);
+
+export function descriptorOf(type: number): RdataDescriptor | undefined {
+  return table.get(type);
+}
+
+/** Types whose RDATA names are lower-cased in canonical form (RFC 4034 6.2 as amended by RFC 6840 5.1). */
+export function hasCanonicalNames(type: number): boolean {
+  const d = table.get(type);
+  return d !== undefined && d.fields.some((x) => x.codec.isName && x.codec !== F.pname);
+}
+
+// ---- generic codec -----------------------------------------------------------------------------
+/** Decodes RDATA of `type` occupying [r.pos, end). Exactly RDLENGTH octets must be consumed. */
+export function decodeRdata(type: number, r: WireReader, end: number): RData {
+  const d = table.get(type);
+  const start = r.pos;
+  if (d === undefined) return { raw: r.bytes(end - start) };
+  const out: Record<string, unknown> = {};
+  const fields = d.fields;
+  try {
+    for (let i = 0; i < fields.length; i++) {
+      const fl = fields[i];
+      if (r.pos >= end && !fl.codec.rest)
+        throw new WireError('truncated', `${d.mnemonic}.${fl.key}: RDATA too short`, r.pos);
+      out[fl.key] = fl.codec.decode(r, end);
+      if (r.pos > end) throw new WireError('rdlength-mismatch', `${d.mnemonic}.${fl.key} runs past RDLENGTH`, r.pos);
+    }
+  } catch (e) {
+    if (e instanceof WireError && !e.message.startsWith(d.mnemonic)) {
+      throw new WireError(e.code, `${d.mnemonic}: ${e.message}`, e.offset);
+    }
+    throw e;
+  }
+  if (r.pos !== end)
+    throw new WireError('rdlength-mismatch', `${d.mnemonic}: ${end - r.pos} octets left in RDATA`, r.pos);
+  return out as unknown as RData;
+}
+
+export function encodeRdata(type: number, data: RData, w: WireWriter, mode: NameMode): void {
+  const d = table.get(type);
+  if (d === undefined || (data as OpaqueData).raw !== undefined) {
+    const raw = (data as OpaqueData).raw;
+    if (raw === undefined) throw new WireError('bad-rdata', `${typeToText(type)}: no fields and no raw octets`);
+    w.bytes(raw);
+    return;
+  }
+  const o = data as unknown as Record<string, unknown>;
+  for (const fl of d.fields) {
+    const v = o[fl.key];
+    if (v === undefined) throw new WireError('bad-rdata', `${d.mnemonic}.${fl.key} is missing`);
+    fl.codec.encode(w, v, mode);
+  }
+}
+
+/** Presentation form of RDATA; unknown types use RFC 3597 `\# len hex`. */
+export function rdataToText(type: number, data: RData): string {
+  const d = table.get(type);
+  const raw = (data as OpaqueData).raw;
+  if (d === undefined || raw !== undefined) {
+    if (raw === undefined) return '';
+    return raw.length === 0 ? '\\# 0' : `\\# ${raw.length} ${toHex(raw).toUpperCase()}`;
+  }
+  const o = data as unknown as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const fl of d.fields) {
+    const t = fl.codec.toText(o[fl.key]);
+    if (t !== '') parts.push(t);
+  }
+  return parts.join(' ');
+}
+
+/**
+ * Parses presentation-form RDATA. `\#` generic form (RFC 3597 5) is accepted for
+ * every type; for known types the octets are then decoded into typed fields.
+ */
+export function rdataFromText(
+  type: number,
+  c: TokenCursor,
+  origin: Name | undefined,
+  decodeGeneric: (type: number, raw: Uint8Array) => RData,
+): RData {
+  const first = c.peek();
+  if (first && !first.quoted && first.text === '\\#') {
+    c.next('\\#');
+    const lenTok = c.next('RDATA length').text;
+    if (!/^\d+$/.test(lenTok)) throw new WireError('bad-text', `bad RDATA length "${lenTok}"`);
+    const raw = fromHex(
+      c
+        .rest()
+        .map((t) => t.text)
+        .join(''),
+    );
+    if (raw.length !== Number(lenTok))
+      throw new WireError('bad-text', `RDATA length ${lenTok} but ${raw.length} octets given`);
+    return table.has(type) ? decodeGeneric(type, raw) : { raw };
+  }
+  const d = table.get(type);
+  if (d === undefined) throw new WireError('bad-text', `type ${typeToText(type)} needs the \\# generic form`);
+  const out: Record<string, unknown> = {};
+  for (const fl of d.fields) {
+    try {
+      out[fl.key] = fl.codec.fromText(c, origin);
+    } catch (e) {
+      if (e instanceof WireError) throw new WireError('bad-text', `${d.mnemonic} ${fl.key}: ${e.message}`);
+      throw e;
+    }
+  }
+  if (!c.done()) throw new WireError('bad-text', `${d.mnemonic}: unexpected "${c.peek()!.text}" after RDATA`);
+  return out as unknown as RData;
+}
+
+export { NameMode };
