@@ -1,0 +1,239 @@
+// The protocol work every listener shares: take one received DNS message, log it, decide whether
+// the frame answers it itself (FORMERR, BADVERS, SERVFAIL) or drops it, call the handler, and
+// encode the reply for the transport (UDP size limit and TC, RFC 7830/8467 padding on encrypted
+// transports, RFC 7828 keepalive on streams).
+
+import {
+  decodeMessage,
+  type Edns,
+  type EdnsOpt,
+  encodeMessage,
+  type Message,
+  type Name,
+  newMessage,
+  Opcode,
+  Rcode,
+  WireReader,
+} from '../../wire/index.js';
+import type { QueryKind, QueryLog, ServeTransport } from '../querylog.js';
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+export interface QueryInfo {
+  transport: ServeTransport;
+  client: Endpoint;
+  local: Endpoint;
+}
+
+/**
+ * Answers one decoded query. `undefined` drops it (no reply; DoH resets the stream). A thrown
+ * exception (or a rejected promise) becomes SERVFAIL. The frame fixes the reply's ID and QR bit
+ * and its OPT record (present exactly when the query had one), then encodes it for the transport.
+ */
+export type Handler = (query: Message, info: QueryInfo) => Message | undefined | PromiseLike<Message | undefined>;
+
+/** The subset of a pino logger the server uses. */
+export interface ServerLogger {
+  warn(obj: object, msg?: string): void;
+  debug?(obj: object, msg?: string): void;
+}
+
+/** DNS header length; anything shorter cannot be answered. */
+export const HEADER_LENGTH = 12;
+/** RFC 1035 4.2.1: the UDP limit without EDNS. */
+export const MIN_UDP_PAYLOAD = 512;
+/** DNS Flag Day 2020: the default cap on UDP responses. */
+export const DEFAULT_MAX_UDP_PAYLOAD = 1232;
+/** RFC 8467 4.1: block length for padding responses. */
+export const RESPONSE_PAD_BLOCK = 468;
+
+export interface ExchangeContext {
+  handler: Handler;
+  queryLog: QueryLog;
+  now: () => number;
+  /** Cap on UDP responses and the UDP size the server advertises in its OPT record. */
+  maxUdpPayload: number;
+  /** Stream idle timeout, advertised in edns-tcp-keepalive (RFC 7828). */
+  idleTimeoutMs: number;
+  log: ServerLogger | undefined;
+}
+
+export type DropReason = 'short' | 'response' | 'handler';
+
+export type Outcome =
+  | {
+      kind: 'reply';
+      wire: Uint8Array;
+      /** The reply as encoded (before truncation). */
+      response: Message;
+      /** The decoded query; absent when the query was malformed (FORMERR). */
+      query: Message | undefined;
+    }
+  | { kind: 'drop'; reason: DropReason };
+
+/** Processes one received message for `info.transport`. Never throws. */
+export async function exchange(ctx: ExchangeContext, wire: Uint8Array, info: QueryInfo): Promise<Outcome> {
+  if (wire.length < HEADER_LENGTH) return { kind: 'drop', reason: 'short' };
+  const id = (wire[0] << 8) | wire[1];
+  const flags = (wire[2] << 8) | wire[3];
+  const qr = (flags & 0x8000) !== 0;
+  const opcode = (flags >>> 11) & 0xf;
+
+  let query: Message;
+  try {
+    query = decodeMessage(wire);
+  } catch (err) {
+    // decodeMessage throws only WireError; anything else is treated the same way.
+    logEntry(ctx, info, qr ? 'response' : 'malformed', id, opcode, peekQuestion(wire));
+    if (qr) return { kind: 'drop', reason: 'response' };
+    ctx.log?.debug?.({ err, transport: info.transport, client: info.client }, 'malformed query: FORMERR');
+    const formerr = newMessage({ id, qr: true, opcode, rd: (flags & 0x0100) !== 0, rcode: Rcode.FORMERR });
+    return reply(ctx, formerr, undefined, info);
+  }
+  const q = query.questions[0];
+  logEntry(
+    ctx,
+    info,
+    qr ? 'response' : 'query',
+    id,
+    opcode,
+    q && { name: q.name.toString(), type: q.type, class: q.class },
+  );
+  if (qr) return { kind: 'drop', reason: 'response' };
+
+  if (query.edns !== undefined && query.edns.version !== 0) {
+    // RFC 6891 6.1.3: only version 0 is implemented; the OPT in the reply says so.
+    return reply(ctx, errorReply(ctx, query, Rcode.BADVERS), query, info);
+  }
+  if (opcode === Opcode.QUERY && query.questions.length !== 1) {
+    // RFC 9619: exactly one question (no server cookies here, so no QDCOUNT=0 cookie queries).
+    return reply(ctx, errorReply(ctx, query, Rcode.FORMERR), query, info);
+  }
+
+  let response: Message | undefined;
+  try {
+    response = await ctx.handler(query, info);
+  } catch (err) {
+    ctx.log?.warn({ err, transport: info.transport, qname: q?.name.toString() }, 'handler threw: SERVFAIL');
+    return reply(ctx, errorReply(ctx, query, Rcode.SERVFAIL), query, info);
+  }
+  if (response === undefined) return { kind: 'drop', reason: 'handler' };
+  return reply(ctx, fixReply(ctx, query, response, info.transport), query, info);
+}
+
+/** The UDP payload limit for a reply to `query` (RFC 6891 6.2.5, capped by the server). */
+export function udpLimit(query: Message | undefined, maxUdpPayload: number): number {
+  if (query?.edns === undefined) return MIN_UDP_PAYLOAD;
+  return Math.max(MIN_UDP_PAYLOAD, Math.min(query.edns.udpSize, maxUdpPayload));
+}
+
+function reply(ctx: ExchangeContext, response: Message, query: Message | undefined, info: QueryInfo): Outcome {
+  try {
+    return { kind: 'reply', wire: encodeFor(ctx, response, query, info.transport), response, query };
+  } catch (err) {
+    // The handler's message cannot be encoded (bad RDATA, extended rcode without EDNS, ...).
+    ctx.log?.warn({ err, transport: info.transport }, 'reply does not encode: SERVFAIL');
+    const servfail =
+      query === undefined
+        ? newMessage({ id: response.id, qr: true, opcode: response.opcode, rcode: Rcode.SERVFAIL })
+        : errorReply(ctx, query, Rcode.SERVFAIL);
+    try {
+      return { kind: 'reply', wire: encodeFor(ctx, servfail, query, info.transport), response: servfail, query };
+    } catch {
+      return { kind: 'drop', reason: 'handler' };
+    }
+  }
+}
+
+function encodeFor(ctx: ExchangeContext, m: Message, query: Message | undefined, t: ServeTransport): Uint8Array {
+  switch (t) {
+    case 'udp':
+      return encodeMessage(m, { maxSize: udpLimit(query, ctx.maxUdpPayload) });
+    case 'tcp':
+      return encodeMessage(m);
+    case 'dot':
+    case 'doh':
+      // RFC 8467 4.1: pad responses to a multiple of 468 octets when the client speaks EDNS.
+      return encodeMessage(
+        m,
+        m.edns !== undefined && query?.edns !== undefined ? { padBlock: RESPONSE_PAD_BLOCK } : {},
+      );
+  }
+}
+
+function serverEdns(ctx: ExchangeContext, query: Message): Edns {
+  return { udpSize: ctx.maxUdpPayload, version: 0, dnssecOk: query.edns?.dnssecOk ?? false, zFlags: 0, options: [] };
+}
+
+/** A reply the frame makes itself: the question echoed, flags copied, OPT when the query had one. */
+function errorReply(ctx: ExchangeContext, query: Message, rcode: number): Message {
+  const m = newMessage({
+    id: query.id,
+    qr: true,
+    opcode: query.opcode,
+    rd: query.rd,
+    cd: query.cd,
+    rcode,
+    questions: query.questions.length === 1 ? query.questions : [],
+  });
+  if (query.edns !== undefined) m.edns = serverEdns(ctx, query);
+  return m;
+}
+
+/** The handler's reply with the ID, QR and OPT record the protocol requires. */
+function fixReply(ctx: ExchangeContext, query: Message, response: Message, t: ServeTransport): Message {
+  const out: Message = { ...response, id: query.id, qr: true };
+  if (query.edns === undefined) {
+    delete out.edns; // RFC 6891 7: no OPT in replies to queries without one
+    return out;
+  }
+  const edns = out.edns ?? serverEdns(ctx, query);
+  let options: EdnsOpt[] = edns.options;
+  if (t === 'udp' || t === 'doh') {
+    // RFC 7828 3.2.2 (not over UDP) and RFC 8484 5.1 (not over DoH).
+    options = options.filter((o) => o.kind !== 'keepalive');
+  } else if (query.edns.options.some((o) => o.kind === 'keepalive') && !options.some((o) => o.kind === 'keepalive')) {
+    // RFC 7828 3.3.2: a stream query that asked for keepalive is told the idle timeout (100 ms units).
+    options = [...options, { kind: 'keepalive', timeout: Math.min(0xffff, Math.ceil(ctx.idleTimeoutMs / 100)) }];
+  }
+  out.edns = { ...edns, options };
+  return out;
+}
+
+/** Best-effort first question of a message that did not decode, for the query log. */
+function peekQuestion(wire: Uint8Array): { name: string; type: number; class: number } | undefined {
+  if (((wire[4] << 8) | wire[5]) === 0) return undefined;
+  try {
+    const r = new WireReader(wire, HEADER_LENGTH);
+    const name: Name = r.name();
+    const type = r.u16();
+    return { name: name.toString(), type, class: r.u16() };
+  } catch {
+    return undefined;
+  }
+}
+
+function logEntry(
+  ctx: ExchangeContext,
+  info: QueryInfo,
+  kind: QueryKind,
+  id: number,
+  opcode: number,
+  q: { name: string; type: number; class: number } | undefined,
+): void {
+  ctx.queryLog.add({
+    time: ctx.now(),
+    transport: info.transport,
+    listener: info.transport,
+    kind,
+    id,
+    opcode,
+    qname: q?.name ?? '',
+    qtype: q?.type ?? -1,
+    qclass: q?.class ?? -1,
+    client: { address: info.client.address, port: info.client.port },
+  });
+}

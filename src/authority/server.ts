@@ -1,0 +1,149 @@
+// The authoritative DNS server frame: UDP, TCP, DoT and DoH listeners around any handler. The
+// frame does the protocol work (decoding, FORMERR/BADVERS/SERVFAIL, truncation, framing,
+// padding, the query log); the handler only maps a query to a reply.
+
+import { listenDoh } from './listeners/doh.js';
+import { listenDot, type TlsCredentials } from './listeners/dot.js';
+import { ServeError } from './listeners/errors.js';
+import {
+  DEFAULT_MAX_UDP_PAYLOAD,
+  type ExchangeContext,
+  type Handler,
+  MIN_UDP_PAYLOAD,
+  type ServerLogger,
+} from './listeners/exchange.js';
+import { DEFAULT_MAX_STREAM_CONNECTIONS, type StreamSettings } from './listeners/stream.js';
+import { listenTcp } from './listeners/tcp.js';
+import type { Listener } from './listeners/types.js';
+import { listenUdp } from './listeners/udp.js';
+import { DEFAULT_QUERY_LOG_CAPACITY, QueryLog } from './querylog.js';
+
+export { DNS_MESSAGE, freshness } from './listeners/doh.js';
+export type { TlsCredentials } from './listeners/dot.js';
+export { ServeError, type ServeErrorCode } from './listeners/errors.js';
+export type { Endpoint, Handler, QueryInfo, ServerLogger } from './listeners/exchange.js';
+export { DEFAULT_MAX_UDP_PAYLOAD, MIN_UDP_PAYLOAD, RESPONSE_PAD_BLOCK, udpLimit } from './listeners/exchange.js';
+export {
+  DEFAULT_QUERY_LOG_CAPACITY,
+  type QueryKind,
+  QueryLog,
+  type QueryLogEntry,
+  type QueryLogListener,
+  queryChannel,
+  type ServeTransport,
+} from './querylog.js';
+
+export const DEFAULT_DOH_PATH = '/dns-query';
+export const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
+
+export interface AuthServerOptions {
+  /** Address every listener binds (IPv4 or IPv6 literal). */
+  address: string;
+  /** Each listener is started only when its port is given; 0 asks the kernel for a free port. */
+  udpPort?: number;
+  tcpPort?: number;
+  dotPort?: number;
+  dohPort?: number;
+  /** DoH URL path (default /dns-query). */
+  dohPath?: string;
+  /** Certificate and key for DoT and DoH (required when either is started). */
+  tls?: TlsCredentials;
+  handler: Handler;
+  /** Idle timeout of TCP/DoT connections and DoH sessions, and the TLS handshake limit (default 10 s). */
+  idleTimeoutMs?: number;
+  /** Concurrent connections per stream listener (TCP, DoT, DoH each; default 256). */
+  maxTcpConnections?: number;
+  /** Cap on UDP replies and the size advertised in OPT (default 1232, at least 512). */
+  maxUdpPayload?: number;
+  /** Ring size of the query log (default 10,000). */
+  queryLogCapacity?: number;
+  log?: ServerLogger;
+  /** Clock for query log timestamps (default Date.now). */
+  now?: () => number;
+}
+
+export interface AuthServerPorts {
+  udp?: number;
+  tcp?: number;
+  dot?: number;
+  doh?: number;
+}
+
+export interface AuthServer {
+  readonly address: string;
+  /** Bound port of each started listener. */
+  readonly ports: Readonly<AuthServerPorts>;
+  /** Every message the listeners decoded, newest last. */
+  readonly queryLog: QueryLog;
+  /** Closes every listener and every open connection; resolves when all are closed. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Starts the listeners whose ports are given. On any failure, those already started are closed. */
+export async function startAuthServer(opts: AuthServerOptions): Promise<AuthServer> {
+  const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const maxConnections = opts.maxTcpConnections ?? DEFAULT_MAX_STREAM_CONNECTIONS;
+  const maxUdpPayload = opts.maxUdpPayload ?? DEFAULT_MAX_UDP_PAYLOAD;
+  const dohPath = opts.dohPath ?? DEFAULT_DOH_PATH;
+  checkOptions(opts, { idleTimeoutMs, maxConnections, maxUdpPayload, dohPath });
+
+  const queryLog = new QueryLog(opts.queryLogCapacity ?? DEFAULT_QUERY_LOG_CAPACITY);
+  const ctx: ExchangeContext = {
+    handler: opts.handler,
+    queryLog,
+    now: opts.now ?? Date.now,
+    maxUdpPayload,
+    idleTimeoutMs,
+    log: opts.log,
+  };
+  const stream: StreamSettings = { idleTimeoutMs, maxConnections };
+  const listeners: Listener[] = [];
+  const ports: AuthServerPorts = {};
+  try {
+    if (opts.udpPort !== undefined) listeners.push(await listenUdp(ctx, opts.address, opts.udpPort));
+    if (opts.tcpPort !== undefined) listeners.push(await listenTcp(ctx, opts.address, opts.tcpPort, stream));
+    if (opts.dotPort !== undefined) listeners.push(await listenDot(ctx, opts.address, opts.dotPort, opts.tls!, stream));
+    if (opts.dohPort !== undefined)
+      listeners.push(await listenDoh(ctx, opts.address, opts.dohPort, opts.tls!, { ...stream, path: dohPath }));
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.close()));
+    throw err;
+  }
+  for (const l of listeners) ports[l.kind] = l.port;
+
+  let closing: Promise<void> | undefined;
+  return {
+    address: opts.address,
+    ports: Object.freeze(ports),
+    queryLog,
+    close: () => {
+      closing ??= Promise.all(listeners.map((l) => l.close())).then(() => undefined);
+      return closing;
+    },
+  };
+}
+
+function checkOptions(
+  opts: AuthServerOptions,
+  v: { idleTimeoutMs: number; maxConnections: number; maxUdpPayload: number; dohPath: string },
+): void {
+  const bad = (reason: string): never => {
+    throw new ServeError('bad-option', reason);
+  };
+  for (const [key, port] of Object.entries({
+    udpPort: opts.udpPort,
+    tcpPort: opts.tcpPort,
+    dotPort: opts.dotPort,
+    dohPort: opts.dohPort,
+  })) {
+    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) bad(`${key} ${port}`);
+  }
+  if ((opts.dotPort !== undefined || opts.dohPort !== undefined) && opts.tls === undefined)
+    bad('DoT and DoH need `tls` (certificate and key)');
+  if (!Number.isFinite(v.idleTimeoutMs) || v.idleTimeoutMs <= 0) bad(`idleTimeoutMs ${v.idleTimeoutMs}`);
+  if (!Number.isInteger(v.maxConnections) || v.maxConnections < 1) bad(`maxTcpConnections ${v.maxConnections}`);
+  if (!Number.isInteger(v.maxUdpPayload) || v.maxUdpPayload < MIN_UDP_PAYLOAD || v.maxUdpPayload > 65535)
+    bad(`maxUdpPayload ${v.maxUdpPayload}`);
+  if (!v.dohPath.startsWith('/') || v.dohPath.includes('?')) bad(`dohPath ${v.dohPath}`);
+  if (typeof opts.handler !== 'function') bad('handler must be a function');
+}
