@@ -23,7 +23,15 @@ export type DnssecErrorCode =
   /** Text is not valid unpadded base32hex (RFC 4648 section 7). */
   | 'INVALID_BASE32HEX'
   /** Text is not valid base64 (RFC 4648 section 4). */
-  | 'INVALID_BASE64';
+  | 'INVALID_BASE64'
+  /** Records handed to the signer do not form one RRset (empty, mixed owner/type/class, or RRSIG records). */
+  | 'BAD_RRSET'
+  /** A zone handed to the signer is unusable (no single SOA at the origin, out-of-zone records, misplaced DS...). */
+  | 'BAD_ZONE'
+  /** A signing key is unusable (missing ZONE flag, no key given, a .key file that does not match the private key). */
+  | 'BAD_SIGNING_KEY'
+  /** Signer options are out of range (signature times, NSEC3 parameters, TTLs). */
+  | 'BAD_SIGNER_OPTIONS';
 
 export class DnssecError extends Error {
   override readonly name = 'DnssecError';
