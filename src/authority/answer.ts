@@ -187,15 +187,20 @@ function lookupStep(
   if (first) res.aa = true;
   res.rcode = Rcode.NOERROR;
   const node = f.node;
-  const owner = f.wildcard ? qname : undefined;
+  // Wildcard data takes the query name; so does exact-match data when the case differs, so the
+  // answer owner echoes the question as written (0x20-friendly, as NSD and BIND do).
+  const owner = f.wildcard || node.name.wire !== qname.wire ? qname : undefined;
   const proveWildcard = () => {
     if (f.wildcard && ctx.dnssec) wildcardAnswerProof(zone, qname.key, f.nextCloser, (s) => add(ctx, AUTHORITY, s));
   };
   let answered = false;
   if (qtype === RRType.ANY) {
-    for (const set of node.rrsets.values()) {
-      add(ctx, ANSWER, set, owner);
-      additionalFor(ctx, zone, set);
+    // RFC 8482 4.1: one RRset (the lowest type, as NSD does), not the whole node.
+    let pick: RRset | undefined;
+    for (const set of node.rrsets.values()) if (pick === undefined || set.type < pick.type) pick = set;
+    if (pick !== undefined) {
+      add(ctx, ANSWER, pick, owner);
+      additionalFor(ctx, zone, pick);
       answered = true;
     }
   } else if (qtype === RRType.RRSIG) {
@@ -220,7 +225,15 @@ function lookupStep(
   }
   if (answered) {
     proveWildcard();
-    if (opts.authorityNs && !(qtype === RRType.NS && node.apex)) {
+    // Not for NS at the apex (already the answer), nor for DS and DNSKEY (NSD's choice: keep
+    // the responses validators ask for small).
+    if (
+      opts.authorityNs &&
+      !(qtype === RRType.NS && node.apex) &&
+      qtype !== RRType.DS &&
+      qtype !== RRType.DNSKEY &&
+      qtype !== RRType.ANY
+    ) {
       const ns = zone.apex.get(RRType.NS)!;
       add(ctx, AUTHORITY, ns);
       additionalFor(ctx, zone, ns);
@@ -340,8 +353,10 @@ function additionalFor(ctx: Ctx, zone: Zone, set: RRset): void {
     if (!target.isSubdomainOf(zone.origin)) continue;
     const node = zone.node(target);
     if (node === undefined || (node.occluded && !glue)) continue;
-    const a = node.get(RRType.A);
-    const aaaa = node.get(RRType.AAAA);
+    const inAnswer = (type: number) => ctx.placed.has(`${ANSWER}|${node.key}|${type}`);
+    // Not repeated when the answer already holds them.
+    const a = inAnswer(RRType.A) ? undefined : node.get(RRType.A);
+    const aaaa = inAnswer(RRType.AAAA) ? undefined : node.get(RRType.AAAA);
     if (node.occluded || node.cut) {
       // Glue is not authoritative data and is never signed.
       if (a) addUnsigned(ctx, a);

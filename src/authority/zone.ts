@@ -15,7 +15,7 @@
  */
 import {
   canonicalRdata,
-  compareBytes,
+  classToText,
   type Name,
   type Nsec3Data,
   type Nsec3ParamData,
@@ -164,6 +164,10 @@ export function parentKey(key: string): string {
   return key.slice(key.charCodeAt(0) + 1);
 }
 
+function latin1(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+}
+
 function rrsigCovered(rr: RR): number {
   return (rr.data as RrsigData).typeCovered;
 }
@@ -227,7 +231,7 @@ export class Zone {
     const warnings: ZoneWarning[] = [];
     const nodes = new Map<string, ZoneNode>();
     const nsec3Sets = new Map<string, { rrset: MutableRRset; loc: SourceLocation | undefined }>();
-    const seen = new Map<string, { rrset: MutableRRset; rdatas: Uint8Array[] }>();
+    const seen = new Map<string, { rrset: MutableRRset; rdatas: Set<string> }>();
     let klass: number | undefined;
     let signed = false;
 
@@ -256,16 +260,21 @@ export class Zone {
       }
       if (klass === undefined) klass = rr.class;
       else if (rr.class !== klass) {
-        throw new ZoneError('class-mismatch', rr.name, `${rr.name}: class ${rr.class} differs from ${klass}`, at(i));
+        throw new ZoneError(
+          'class-mismatch',
+          rr.name,
+          `${rr.name}: class ${classToText(rr.class)} differs from ${classToText(klass)}`,
+          at(i),
+        );
       }
       // Duplicates and TTL normalisation per (owner, type[, covered type]).
       const isSig = rr.type === RRType.RRSIG;
       const setKey = `${rr.name.key}/${rr.type}${isSig ? `/${rrsigCovered(rr)}` : ''}`;
-      const rdata = canonicalRdata(rr.type, rr.data);
+      const rdata = latin1(canonicalRdata(rr.type, rr.data));
       let group = seen.get(setKey);
       const typeName = isSig ? `RRSIG(${typeToText(rrsigCovered(rr))})` : typeToText(rr.type);
       if (group) {
-        if (group.rdatas.some((d) => compareBytes(d, rdata) === 0)) {
+        if (group.rdatas.has(rdata)) {
           warnings.push({
             code: 'duplicate',
             owner: rr.name,
@@ -292,7 +301,7 @@ export class Zone {
         }
         const copy = { ...rr, ttl: set.ttl };
         set.records.push(copy);
-        group.rdatas.push(rdata);
+        group.rdatas.add(rdata);
       } else {
         const copy = { ...rr };
         const set: MutableRRset = {
@@ -303,7 +312,7 @@ export class Zone {
           records: [copy],
           sigs: [],
         };
-        group = { rrset: set, rdatas: [rdata] };
+        group = { rrset: set, rdatas: new Set([rdata]) };
         seen.set(setKey, group);
         if (rr.type === RRType.NSEC3) {
           nsec3Sets.set(rr.name.key, { rrset: set, loc: at(i) });
@@ -513,9 +522,4 @@ function lastBelow(n: number, below: (i: number) => boolean): number {
     else hi = mid;
   }
   return lo - 1;
-}
-
-/** Parses nothing: builds a zone from records already parsed (`Zone.build`), as a function. */
-export function buildZone(origin: Name, records: readonly RR[], opts?: BuildZoneOptions): Zone {
-  return Zone.build(origin, records, opts);
 }

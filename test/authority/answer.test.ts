@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { answer } from '../../src/authority/answer.js';
+import { answer, isRequiredGlue } from '../../src/authority/answer.js';
 import { Zone } from '../../src/authority/zone.js';
 import { parseZoneFile } from '../../src/authority/zonefile.js';
 import { ZoneSet } from '../../src/authority/zoneset.js';
@@ -114,7 +114,7 @@ describe('answer: header, question and EDNS', () => {
     assert.ok(!res.ra && !res.ad && !res.tc);
     assert.deepEqual(res.questions, q.questions);
     assert.deepEqual(res.edns, { udpSize: 1232, version: 0, dnssecOk: true, zFlags: 0, options: [] });
-    assert.deepEqual(lines(res.answers), [rr('www.example. 3600 IN A 192.0.2.80')]);
+    assert.deepEqual(lines(res.answers), [rr('WWW.example. 3600 IN A 192.0.2.80')], 'the owner echoes the question');
   });
   it('answers without EDNS when the query has none', () => {
     const res = ask(zones, 'www.example.', RRType.A, { edns: false });
@@ -202,12 +202,24 @@ describe('answer: authoritative data', () => {
     // closest encloser b.c has no wildcard child: *.c does not apply (RFC 4592 3.3.1)
     check(ask(zones, 'y.b.c.example.', RRType.A), { rcode: Rcode.NXDOMAIN, aa: true, authority: [SOA_NEG] });
   });
-  it('ANY returns every RRset at the name', () => {
-    const res = ask(zones, 'ns1.example.', RRType.ANY);
-    assert.deepEqual(lines(res.answers), [
-      rr('ns1.example. 3600 IN A 192.0.2.1'),
-      rr('ns1.example. 3600 IN AAAA 2001:db8::1'),
-    ]);
+  it('ANY returns one RRset (RFC 8482), the lowest type', () => {
+    check(ask(zones, 'ns1.example.', RRType.ANY, { authorityNs: true }), {
+      aa: true,
+      answer: ['ns1.example. 3600 IN A 192.0.2.1'],
+    });
+    check(ask(zones, 'foo.wild.example.', RRType.ANY), {
+      aa: true,
+      answer: ['foo.wild.example. 3600 IN MX 10 mail.example.'],
+      additional: ['mail.example. 3600 IN A 192.0.2.25'],
+    });
+  });
+  it('does not repeat answer records in the additional section', () => {
+    check(ask(zones, 'ns1.example.', RRType.A, { authorityNs: true }), {
+      aa: true,
+      answer: ['ns1.example. 3600 IN A 192.0.2.1'],
+      authority: ['example. 3600 IN NS ns1.example.', 'example. 3600 IN NS ns2.example.net.'],
+      additional: ['ns1.example. 3600 IN AAAA 2001:db8::1'],
+    });
   });
 });
 
@@ -375,6 +387,16 @@ describe('answer: delegations', () => {
       aa: true,
       answer: ['child.example. 3600 IN DS 12345 8 2 0123456789ABCDEF'],
     });
+  });
+  it('marks in-domain glue as required for truncation (RFC 9471)', () => {
+    const res = ask(zones, 'host.deleg.example.', RRType.A);
+    const required = isRequiredGlue(res);
+    assert.deepEqual(
+      res.additionals.map((r) => `${r.name} ${required(r)}`),
+      ['ns.deleg.example. true', 'ns.deleg.example. true', 'ns1.example. false', 'ns1.example. false'],
+    );
+    const pos = ask(zones, 'www.example.', RRType.A, { authorityNs: true });
+    assert.ok(pos.additionals.every((r) => !isRequiredGlue(pos)(r)));
   });
   it('refers to the child when only the parent is served', () => {
     const parentOnly = new ZoneSet([zone(EXAMPLE, 'example.')]);
