@@ -597,18 +597,20 @@ ${NSEC3_TEXT}
 `);
 const nsec3Zones = new ZoneSet([NSEC3_ZONE]);
 
+type Chain = { name: string; types: string; hash: string }[];
+
 /** The hashed owner of the NSEC3 matching `name`. */
-function matching(name: string): string {
-  const e = hashed.find((x) => x.hash === h(name));
+function matching(name: string, chain: Chain = hashed): string {
+  const e = chain.find((x) => x.hash === h(name));
   assert.ok(e, `no NSEC3 matches ${name}`);
   return `${e.hash}.example.`;
 }
-/** The hashed owner of the NSEC3 covering `name` (which must not exist). */
-function covering(name: string): string {
+/** The hashed owner of the NSEC3 covering `name` (which must not be in the chain). */
+function covering(name: string, chain: Chain = hashed): string {
   const x = h(name);
-  assert.ok(!hashed.some((e) => e.hash === x), `${name} exists`);
-  const before = hashed.filter((e) => e.hash < x);
-  return `${(before.length > 0 ? before[before.length - 1] : hashed[hashed.length - 1]).hash}.example.`;
+  assert.ok(!chain.some((e) => e.hash === x), `${name} is in the chain`);
+  const before = chain.filter((e) => e.hash < x);
+  return `${(before.length > 0 ? before[before.length - 1] : chain[chain.length - 1]).hash}.example.`;
 }
 const uniq = (a: string[]) => [...new Set(a)].sort();
 
@@ -653,6 +655,16 @@ describe('answer: DNSSEC with NSEC3 (RFC 5155 7.2)', () => {
     assert.deepEqual(shape(res.authorities), ['deleg.example. 2', ...nsec3(matching('deleg.example.'))].sort());
     const ds = ask(nsec3Zones, 'deleg.example.', RRType.DS, { do: true });
     assert.deepEqual(shape(ds.authorities), [...withSig('example.', 6), ...nsec3(matching('deleg.example.'))].sort());
+  });
+  it('opt-out: an unsigned delegation without NSEC3 gets the closest provable encloser proof', () => {
+    const optOut = hashed.filter((e) => e.name !== 'deleg.example.');
+    const text = optOut
+      .map((e, i) => `${e.hash} NSEC3 1 1 ${ITERATIONS} AABBCCDD ${optOut[(i + 1) % optOut.length].hash} ${e.types}`)
+      .join('\n');
+    const z = new ZoneSet([signedZone(`${SIGNED_BASE}\n@ NSEC3PARAM 1 0 ${ITERATIONS} AABBCCDD\n${text}\n`)]);
+    const res = ask(z, 'www.deleg.example.', RRType.A, { do: true });
+    const want = uniq([matching('example.', optOut), covering('deleg.example.', optOut)]).flatMap(nsec3);
+    assert.deepEqual(shape(res.authorities), ['deleg.example. 2', ...want].sort());
   });
   it('NSEC3 owner names do not answer as ordinary names', () => {
     const owner = `${hashed[0].hash}.example.`;
