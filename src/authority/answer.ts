@@ -81,7 +81,10 @@ type Found =
   | { kind: 'dname'; node: ZoneNode }
   | { kind: 'nxdomain'; ce: ZoneNode; nextCloser: string };
 
-/** Answers one query from the zones; never throws on any query message. */
+/**
+ * Answers one query from the zones; never throws on any query message. A message with QR set
+ * (a response) gets FORMERR: servers should drop those before calling, to avoid loops.
+ */
 export function answer(zones: ZoneSet, query: Message, opts: AnswerOptions = {}): Message {
   const res = newMessage({ id: query.id, qr: true, opcode: query.opcode, rd: query.rd, cd: query.cd });
   if (query.edns !== undefined) {
