@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { UsageError } from './args.js';
+
+const program = new Command();
+program
+  .name('sealdns')
+  .description('A validating recursive DNS resolver that encrypts the path to root, TLD and authoritative servers')
+  .version('0.1.0')
+  .exitOverride()
+  .configureOutput({ outputError: (s, write) => write(s) });
+
+program
+  .command('query')
+  .description('send one query to a DNS server and print the reply in dig-like form')
+  .argument('<name>', 'domain name to query')
+  .argument('[type]', 'RR type (mnemonic or TYPEnnn)', 'A')
+  .requiredOption('-s, --server <ip[:port]>', 'server address, IP, IP:PORT or [IPv6]:PORT')
+  .option('--tcp', 'use TCP instead of UDP')
+  .option('--dnssec', 'set the DO bit (request DNSSEC records)')
+  .option('--cd', 'set the CD bit (checking disabled)')
+  .option('--norecurse', 'clear the RD bit')
+  .option('--timeout <ms>', 'timeout in milliseconds', '5000')
+  .action(async (name: string, type: string, opts) => {
+    const { runQuery } = await import('./query.js');
+    const { sendRaw } = await import('./send.js');
+    const r = await runQuery(name, type, opts, sendRaw);
+    process.stdout.write(`${r.text}\n`);
+  });
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+        return 0;
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`sealdns: ${e.message}\n`);
+      return 2;
+    }
+    const err = e as Error & { code?: string };
+    process.stderr.write(`sealdns: ${err.code ? `${err.code}: ` : ''}${err.message}\n`);
+    return 1;
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,210 @@
+import {
+  type Message,
+  Name,
+  type NameData,
+  Rcode,
+  type RR,
+  RRType,
+  type RrsigData,
+  type SoaData,
+} from '../wire/index.js';
+import { LIMITS } from './limits.js';
+
+/** An RRset as received: its records and the RRSIGs covering it. */
+export interface RRsetIn {
+  rrs: RR[];
+  sigs: RR[];
+}
+
+/** One alias step of an answer: a CNAME, or a DNAME with the CNAME synthesised from it. */
+export interface AliasLink {
+  kind: 'cname' | 'dname';
+  /** The CNAME (received or synthesised) that maps `from` to `to`. */
+  cname: RRsetIn;
+  /** The DNAME RRset when kind is 'dname'. */
+  dname?: RRsetIn;
+  from: Name;
+  to: Name;
+}
+
+/**
+ * What a (scrubbed) response means for the name it was asked about (Unbound's
+ * iter_resptype, Knot's iterate layer): a terminal answer or denial (possibly after
+ * aliases), a referral to a child zone, aliases to follow elsewhere, or junk.
+ */
+export type Classified =
+  | { kind: 'answer'; chain: AliasLink[]; rrset: RRsetIn; authority: RR[] }
+  | { kind: 'alias'; chain: AliasLink[]; target: Name }
+  | { kind: 'nxdomain'; chain: AliasLink[]; authority: RR[]; soa?: RR; name: Name }
+  | { kind: 'nodata'; chain: AliasLink[]; authority: RR[]; soa?: RR; name: Name }
+  | { kind: 'referral'; zone: Name; ns: RRsetIn; ds?: RRsetIn; proofs: RR[]; glue: RR[] }
+  | { kind: 'lame'; reason: string }
+  | { kind: 'error'; rcode: number; reason: string };
+
+function groupSets(rrs: RR[]): Map<string, RRsetIn> {
+  const sets = new Map<string, RRsetIn>();
+  const sigs: RR[] = [];
+  for (const rr of rrs) {
+    if (rr.type === RRType.RRSIG) {
+      sigs.push(rr);
+      continue;
+    }
+    const k = `${rr.name.key}|${rr.type}`;
+    let s = sets.get(k);
+    if (s === undefined) {
+      s = { rrs: [], sigs: [] };
+      sets.set(k, s);
+    }
+    s.rrs.push(rr);
+  }
+  for (const sig of sigs) {
+    const s = sets.get(`${sig.name.key}|${(sig.data as RrsigData).typeCovered}`);
+    if (s) s.sigs.push(sig);
+  }
+  return sets;
+}
+
+function setAt(sets: Map<string, RRsetIn>, name: Name, type: number): RRsetIn | undefined {
+  return sets.get(`${name.key}|${type}`);
+}
+
+/**
+ * Removes what a server for `zone` has no authority to tell us (RFC 2181 5.4.1,
+ * RFC 5452 6; Unbound's scrubber): records outside the zone in every section, and
+ * additional records other than addresses of nameservers named in the response.
+ */
+export function scrub(msg: Message, zone: Name): Message {
+  const inZone = (rr: RR) => rr.name.isSubdomainOf(zone);
+  const answers = msg.answers.filter(inZone);
+  const authorities = msg.authorities.filter(inZone);
+  const targets = new Set<string>();
+  for (const rr of [...answers, ...authorities]) {
+    if (rr.type === RRType.NS) targets.add((rr.data as NameData).target.key);
+  }
+  const additionals = msg.additionals.filter(
+    (rr) =>
+      inZone(rr) &&
+      (rr.type === RRType.A || rr.type === RRType.AAAA || rr.type === RRType.RRSIG) &&
+      targets.has(rr.name.key),
+  );
+  return { ...msg, answers, authorities, additionals };
+}
+
+/** Follows the alias chain for (qname, qtype) through the answer section. */
+function followChain(
+  sets: Map<string, RRsetIn>,
+  answers: RR[],
+  qname: Name,
+  qtype: number,
+): { chain: AliasLink[]; end: Name; final?: RRsetIn } {
+  const chain: AliasLink[] = [];
+  let cur = qname;
+  const seen = new Set<string>();
+  for (let i = 0; i <= LIMITS.MAX_CNAME_CHAIN; i++) {
+    if (seen.has(cur.key)) break;
+    seen.add(cur.key);
+    const final = setAt(sets, cur, qtype);
+    if (final) return { chain, end: cur, final };
+    if (qtype !== RRType.CNAME) {
+      const cn = setAt(sets, cur, RRType.CNAME);
+      if (cn && cn.rrs.length === 1) {
+        const to = (cn.rrs[0].data as NameData).target;
+        chain.push({ kind: 'cname', cname: cn, from: cur, to });
+        cur = to;
+        continue;
+      }
+    }
+    // a DNAME at an ancestor of cur (RFC 6672 2.2: not at cur itself)
+    const dn = answers.find((rr) => rr.type === RRType.DNAME && !rr.name.equals(cur) && cur.isSubdomainOf(rr.name));
+    if (dn && qtype !== RRType.DNAME) {
+      const dset = setAt(sets, dn.name, RRType.DNAME)!;
+      let to: Name;
+      try {
+        to = cur.replaceSuffix(dn.name, (dn.data as NameData).target);
+      } catch {
+        break; // YXDOMAIN-worthy overflow: stop following
+      }
+      const synthesized: RR = { name: cur, type: RRType.CNAME, class: dn.class, ttl: dn.ttl, data: { target: to } };
+      chain.push({ kind: 'dname', cname: { rrs: [synthesized], sigs: [] }, dname: dset, from: cur, to });
+      cur = to;
+      continue;
+    }
+    break;
+  }
+  return { chain, end: cur };
+}
+
+/**
+ * Classifies a scrubbed response from a server of `zone` to the query (qname, qtype).
+ * `zone` is the zone cut the server was chosen for.
+ */
+export function classify(msg: Message, qname: Name, qtype: number, zone: Name): Classified {
+  const rcode = msg.rcode;
+  if (rcode !== Rcode.NOERROR && rcode !== Rcode.NXDOMAIN) {
+    return { kind: 'error', rcode, reason: `rcode ${rcode}` };
+  }
+  const answerSets = groupSets(msg.answers);
+  const { chain, end, final } = followChain(answerSets, msg.answers, qname, qtype);
+  const authSets = groupSets(msg.authorities);
+  const soaRR = msg.authorities.find((rr) => rr.type === RRType.SOA);
+  // SOA must belong to the zone the server serves or one below it (a child it is also authoritative for)
+  const soa = soaRR && (end.isSubdomainOf(soaRR.name) ? soaRR : undefined);
+
+  if (final) return { kind: 'answer', chain, rrset: final, authority: msg.authorities };
+
+  // referral: NS for a zone strictly below `zone`, at or above the name we are after, no AA
+  const nsOwners = msg.authorities.filter((rr) => rr.type === RRType.NS);
+  if (msg.answers.length === 0 || chain.length > 0) {
+    const target = end;
+    const cutNs = nsOwners.find(
+      (rr) => target.isSubdomainOf(rr.name) && !rr.name.equals(zone) && rr.name.isSubdomainOf(zone),
+    );
+    if (cutNs && rcode === Rcode.NOERROR && !msg.aa && chain.length === 0) {
+      const child = cutNs.name;
+      const ns = setAt(authSets, child, RRType.NS)!;
+      const ds = setAt(authSets, child, RRType.DS);
+      const proofs = msg.authorities.filter(
+        (rr) =>
+          rr.type === RRType.NSEC ||
+          rr.type === RRType.NSEC3 ||
+          (rr.type === RRType.RRSIG &&
+            ((rr.data as RrsigData).typeCovered === RRType.NSEC ||
+              (rr.data as RrsigData).typeCovered === RRType.NSEC3)),
+      );
+      const glue = msg.additionals.filter((rr) => rr.type === RRType.A || rr.type === RRType.AAAA);
+      return { kind: 'referral', zone: child, ns, ds, proofs, glue };
+    }
+  }
+
+  if (rcode === Rcode.NXDOMAIN) {
+    if (!msg.aa && chain.length === 0 && !soa) return { kind: 'lame', reason: 'NXDOMAIN without AA or SOA' };
+    return { kind: 'nxdomain', chain, authority: msg.authorities, soa, name: end };
+  }
+
+  if (chain.length > 0) {
+    // aliases, but the server did not finish the chain: resolve the target ourselves
+    if (soa && msg.aa && end.isSubdomainOf(zone) && nsOwners.length === 0)
+      return { kind: 'nodata', chain, authority: msg.authorities, soa, name: end };
+    return { kind: 'alias', chain, target: end };
+  }
+
+  if (msg.answers.length === 0) {
+    if (msg.aa || soa) {
+      if (nsOwners.some((rr) => !rr.name.isSubdomainOf(zone) || (rr.name.equals(zone) && !msg.aa)))
+        return { kind: 'lame', reason: 'upward referral' };
+      return { kind: 'nodata', chain, authority: msg.authorities, soa, name: end };
+    }
+    if (nsOwners.length > 0) return { kind: 'lame', reason: 'referral to a zone that is not below the server zone' };
+    return { kind: 'lame', reason: 'empty non-authoritative answer' };
+  }
+  // answers present but nothing for our name/type
+  return { kind: 'lame', reason: 'answer section does not answer the question' };
+}
+
+/** Negative-caching TTL of RFC 2308 5: min(SOA TTL, SOA MINIMUM). */
+export function negativeTtl(soa: RR | undefined, fallback: number): number {
+  if (!soa) return fallback;
+  return Math.min(soa.ttl, (soa.data as SoaData).minimum);
+}
+
+export { Name };

@@ -1,0 +1,482 @@
+import type { NegativeCache } from '../cache/negative-cache.js';
+import { Rank } from '../cache/rank.js';
+import type { RRsetCache } from '../cache/rrset-cache.js';
+import type { InfraTable } from '../transport/infra.js';
+import type { Random } from '../transport/random.js';
+import type { Target, Upstream } from '../transport/upstream.js';
+import {
+  decodeMessage,
+  EDE,
+  encodeMessage,
+  type Message,
+  makeQuery,
+  Name,
+  type NameData,
+  Rcode,
+  type RR,
+  RRType,
+  WireError,
+} from '../wire/index.js';
+import { type AliasLink, type Classified, classify, negativeTtl, type RRsetIn, scrub } from './classify.js';
+import { LIMITS } from './limits.js';
+import { minimisedName } from './qmin.js';
+import { type RequestState, ResolveFailure } from './request.js';
+
+/** The outcome of resolving one (name, type), aliases followed. NXDOMAIN and NODATA are results, not errors. */
+export type Resolution =
+  | { kind: 'answer'; chain: AliasLink[]; rrset: RRsetIn; fromCache: boolean }
+  | { kind: 'nxdomain' | 'nodata'; chain: AliasLink[]; authority: RR[]; name: Name; fromCache: boolean };
+
+/** One step: the answer for a name, or an alias to follow. */
+type Step = Resolution | { kind: 'alias'; chain: AliasLink[]; target: Name };
+
+export interface IteratorOptions {
+  qnameMinimisation: 'off' | 'relaxed' | 'strict';
+  /** Ask upstream for DNSSEC records (DO bit). */
+  dnssecOk: boolean;
+  /** Port of every upstream server (53; the lab may run elsewhere). */
+  upstreamPort: number;
+  ipv4: boolean;
+  ipv6: boolean;
+  /** Lower bound of the per-query timeout (ms) — the RTO estimate may go lower on loopback. */
+  minTimeoutMs: number;
+}
+
+export interface IteratorDeps {
+  upstream: Upstream;
+  now: () => number;
+  random: Random;
+  cache: RRsetCache;
+  negative: NegativeCache;
+  infra: InfraTable;
+  rootHints: RR[];
+}
+
+interface Cut {
+  zone: Name;
+  ns: Name[];
+}
+
+/** A response accepted from a server, with what it means. */
+interface Accepted {
+  msg: Message;
+  classified: Classified;
+  ip: string;
+}
+
+const ADDRESS_TYPES = [RRType.A, RRType.AAAA];
+
+/**
+ * The iterative algorithm: from the closest known zone cut down to the answer, with
+ * QNAME minimisation (RFC 9156), referral and alias handling, cache use at every step,
+ * and server selection from the infra table. It owns no sockets (the Upstream does) and
+ * reads time only through `deps.now`.
+ */
+export class Iterator {
+  readonly opts: IteratorOptions;
+  readonly deps: IteratorDeps;
+  readonly #hintAddresses = new Map<string, string[]>();
+  readonly #hintNs: Name[] = [];
+
+  constructor(deps: IteratorDeps, opts: IteratorOptions) {
+    this.deps = deps;
+    this.opts = opts;
+    for (const rr of deps.rootHints) {
+      if (rr.type === RRType.NS && rr.name.isRoot()) this.#hintNs.push((rr.data as NameData).target);
+      if (rr.type === RRType.A || rr.type === RRType.AAAA) {
+        const list = this.#hintAddresses.get(rr.name.key) ?? [];
+        list.push((rr.data as { address: string }).address);
+        this.#hintAddresses.set(rr.name.key, list);
+      }
+    }
+    if (this.#hintNs.length === 0) throw new Error('root hints contain no NS records for "."');
+  }
+
+  /** Resolves (name, type), following CNAME/DNAME chains up to the limit. */
+  async resolve(name: Name, type: number, req: RequestState, depth = 0): Promise<Resolution> {
+    if (depth > LIMITS.MAX_DEPTH) throw new ResolveFailure(EDE.OTHER, `sub-query depth above ${LIMITS.MAX_DEPTH}`);
+    const chain: AliasLink[] = [];
+    const seen = new Set<string>();
+    let cur = name;
+    let allFromCache = true;
+    for (let i = 0; i <= LIMITS.MAX_CNAME_CHAIN; i++) {
+      if (seen.has(cur.key)) {
+        req.note('alias', `alias loop at ${cur}`);
+        throw new ResolveFailure(EDE.OTHER, `CNAME/DNAME loop at ${cur}`);
+      }
+      seen.add(cur.key);
+      const step = await this.#lookup(cur, type, req, depth);
+      chain.push(...step.chain);
+      if (step.kind === 'alias') {
+        allFromCache = false;
+        cur = step.target;
+        for (const link of step.chain) seen.add(link.from.key);
+        continue;
+      }
+      if (!step.fromCache) allFromCache = false;
+      return { ...step, chain, fromCache: allFromCache };
+    }
+    throw new ResolveFailure(EDE.OTHER, `alias chain longer than ${LIMITS.MAX_CNAME_CHAIN}`);
+  }
+
+  /** Answer from cache for one name (no alias following beyond one CNAME), or undefined. */
+  fromCache(name: Name, type: number, now: number, allowStale = false): Step | undefined {
+    const { cache, negative } = this.deps;
+    const hit = cache.get(name, type, now, { allowStale, minRank: Rank.NonAuthAnswer });
+    if (hit)
+      return { kind: 'answer', chain: [], rrset: withTtl(hit.entry.rrs, hit.entry.sigs, hit.ttl), fromCache: true };
+    if (type !== RRType.CNAME) {
+      const cn = cache.get(name, RRType.CNAME, now, { allowStale, minRank: Rank.NonAuthAnswer });
+      if (cn) {
+        const set = withTtl(cn.entry.rrs, cn.entry.sigs, cn.ttl);
+        const to = (cn.entry.rrs[0].data as NameData).target;
+        return { kind: 'alias', chain: [{ kind: 'cname', cname: set, from: name, to }], target: to };
+      }
+    }
+    const neg = negative.get(name, type, now, allowStale);
+    if (neg) {
+      return {
+        kind: neg.entry.kind,
+        chain: [],
+        authority: neg.entry.authority.map((rr) => ({ ...rr, ttl: Math.min(rr.ttl, neg.ttl) })),
+        name: neg.entry.name,
+        fromCache: true,
+      };
+    }
+    return undefined;
+  }
+
+  async #lookup(name: Name, type: number, req: RequestState, depth: number): Promise<Step> {
+    const cached = this.fromCache(name, type, req.now());
+    if (cached) return cached;
+    const key = `${name.key}|${type}`;
+    if (req.inProgress.has(key)) throw new ResolveFailure(EDE.OTHER, `dependency cycle on ${name} type ${type}`);
+    req.inProgress.add(key);
+    try {
+      return await this.#iterate(name, type, req, depth);
+    } finally {
+      req.inProgress.delete(key);
+    }
+  }
+
+  /** Closest cached zone cut for `name` (DS lives in the parent zone). */
+  #findCut(name: Name, type: number, now: number): Cut {
+    let n = type === RRType.DS && !name.isRoot() ? name.parent() : name;
+    for (;;) {
+      const hit = this.deps.cache.get(n, RRType.NS, now);
+      if (hit && hit.entry.rrs.length > 0)
+        return { zone: n, ns: hit.entry.rrs.map((rr) => (rr.data as NameData).target) };
+      if (n.isRoot()) return { zone: Name.ROOT, ns: this.#hintNs };
+      n = n.parent();
+    }
+  }
+
+  async #iterate(name: Name, type: number, req: RequestState, depth: number): Promise<Step> {
+    let cut = this.#findCut(name, type, req.now());
+    let referrals = 0;
+    let iteration = 0;
+    let minimise = this.opts.qnameMinimisation !== 'off' && type !== RRType.DS;
+    let childLabels = cut.zone.labelCount;
+    for (;;) {
+      let qname = name;
+      let qtype = type;
+      if (minimise && childLabels < name.labelCount) {
+        const child = minimisedName(name, childLabels, iteration);
+        if (child.labelCount < name.labelCount) {
+          qname = child;
+          qtype = RRType.A;
+        }
+      }
+      const minimised = qname !== name;
+      if (minimised) iteration++;
+      const got = await this.#queryCut(cut, qname, qtype, req, depth);
+      const c = got.classified;
+      if (c.kind === 'referral') {
+        if (++referrals > LIMITS.MAX_REFERRALS)
+          throw new ResolveFailure(EDE.OTHER, `more than ${LIMITS.MAX_REFERRALS} referrals for ${name}`);
+        this.#cacheReferral(c, req.now());
+        req.note('iterate', `referral from ${cut.zone} to ${c.zone} via ${got.ip}`);
+        cut = { zone: c.zone, ns: c.ns.rrs.map((rr) => (rr.data as NameData).target) };
+        childLabels = cut.zone.labelCount;
+        continue;
+      }
+      if (minimised) {
+        if (c.kind === 'nxdomain' && c.chain.length === 0) {
+          if (this.opts.qnameMinimisation === 'strict') {
+            this.#cacheNegative(c, qname, qtype, req.now(), got.msg.aa);
+            req.note('qmin', `NXDOMAIN at ${qname}: everything below is denied (RFC 8020)`);
+            return { kind: 'nxdomain', chain: [], authority: c.authority, name, fromCache: false };
+          }
+          // relaxed: trust the cut only after asking the full name (broken servers answer NXDOMAIN for ENTs)
+          req.note('qmin', `NXDOMAIN for minimised ${qname}; asking the full name (relaxed mode)`);
+          minimise = false;
+          continue;
+        }
+        if (c.kind === 'error' || c.kind === 'lame') {
+          if (this.opts.qnameMinimisation === 'relaxed') {
+            req.note('qmin', `minimised query ${qname} failed (${c.kind}); asking the full name`);
+            minimise = false;
+            continue;
+          }
+        }
+        // NOERROR (data, NODATA or an alias at an intermediate name): not a cut; expose more labels
+        childLabels = qname.labelCount;
+        continue;
+      }
+      return this.#finish(c, name, type, req, got);
+    }
+  }
+
+  /** Turns the classified final response into a step, caching what it taught. */
+  #finish(c: Classified, name: Name, type: number, req: RequestState, got: Accepted): Step {
+    const now = req.now();
+    const aa = got.msg.aa;
+    switch (c.kind) {
+      case 'answer':
+        this.#cacheChain(c.chain, aa, now);
+        this.deps.cache.put(
+          c.rrset.rrs,
+          c.rrset.sigs,
+          aa && c.chain.length === 0 ? Rank.AuthAnswer : Rank.NonAuthAnswer,
+          now,
+        );
+        return { kind: 'answer', chain: c.chain, rrset: c.rrset, fromCache: false };
+      case 'alias':
+        this.#cacheChain(c.chain, aa, now);
+        return { kind: 'alias', chain: c.chain, target: c.target };
+      case 'nxdomain':
+      case 'nodata':
+        this.#cacheChain(c.chain, aa, now);
+        this.#cacheNegative(c, c.name, type, now, aa);
+        return { kind: c.kind, chain: c.chain, authority: c.authority, name: c.name, fromCache: false };
+      default:
+        throw new ResolveFailure(EDE.OTHER, `unexpected ${c.kind} for ${name}`);
+    }
+  }
+
+  #cacheChain(chain: AliasLink[], aa: boolean, now: number): void {
+    chain.forEach((link, i) => {
+      const rank = aa && i === 0 ? Rank.AuthAnswer : Rank.NonAuthAnswer;
+      if (link.kind === 'cname') this.deps.cache.put(link.cname.rrs, link.cname.sigs, rank, now);
+      else if (link.dname) this.deps.cache.put(link.dname.rrs, link.dname.sigs, rank, now);
+    });
+  }
+
+  #cacheNegative(
+    c: { kind: 'nxdomain' | 'nodata'; authority: RR[]; soa?: RR },
+    name: Name,
+    type: number,
+    now: number,
+    _aa: boolean,
+  ): void {
+    const ttl = negativeTtl(c.soa, 0);
+    if (ttl <= 0) return;
+    const authority = c.authority.filter((rr) => rr.type !== RRType.NS);
+    this.deps.negative.put(
+      { kind: c.kind, name, type, authority, security: 'indeterminate', ttl, encrypted: false },
+      now,
+    );
+  }
+
+  #cacheReferral(c: Extract<Classified, { kind: 'referral' }>, now: number): void {
+    const { cache } = this.deps;
+    cache.put(c.ns.rrs, c.ns.sigs, Rank.NonAuthAuthority, now);
+    if (c.ds) cache.put(c.ds.rrs, c.ds.sigs, Rank.NonAuthAuthority, now);
+    const byName = new Map<string, RR[]>();
+    for (const rr of c.glue) {
+      const k = `${rr.name.key}|${rr.type}`;
+      const l = byName.get(k) ?? [];
+      l.push(rr);
+      byName.set(k, l);
+    }
+    for (const rrs of byName.values()) cache.put(rrs, [], Rank.Additional, now);
+  }
+
+  /** Addresses known for the nameservers of a cut (cache, then root hints). */
+  #addresses(cut: Cut, now: number): { ip: string; ns: Name }[] {
+    const out: { ip: string; ns: Name }[] = [];
+    for (const ns of cut.ns) {
+      for (const t of ADDRESS_TYPES) {
+        if ((t === RRType.A && !this.opts.ipv4) || (t === RRType.AAAA && !this.opts.ipv6)) continue;
+        const hit = this.deps.cache.get(ns, t, now);
+        if (hit) for (const rr of hit.entry.rrs) out.push({ ip: (rr.data as { address: string }).address, ns });
+      }
+      if (cut.zone.isRoot()) {
+        for (const ip of this.#hintAddresses.get(ns.key) ?? []) {
+          const v6 = ip.includes(':');
+          if ((v6 && this.opts.ipv6) || (!v6 && this.opts.ipv4)) out.push({ ip, ns });
+        }
+      }
+    }
+    const seen = new Set<string>();
+    return out.filter((a) => {
+      if (seen.has(a.ip)) return false;
+      seen.add(a.ip);
+      return true;
+    });
+  }
+
+  /** Resolves addresses of nameservers that have none yet (bounded, in parallel). */
+  async #resolveNsAddresses(cut: Cut, req: RequestState, depth: number, tried: Set<string>): Promise<boolean> {
+    const now = req.now();
+    const missing = cut.ns.filter(
+      (ns) =>
+        !tried.has(`ns:${ns.key}`) &&
+        !ADDRESS_TYPES.some((t) => this.deps.cache.get(ns, t, now)) &&
+        !req.inProgress.has(`${ns.key}|${RRType.A}`),
+    );
+    if (missing.length === 0) return false;
+    const batch = missing.slice(0, LIMITS.MAX_NS_LOOKUPS_IN_PARALLEL);
+    for (const ns of batch) tried.add(`ns:${ns.key}`);
+    let found = false;
+    await Promise.all(
+      batch.map(async (ns) => {
+        const types = [...(this.opts.ipv4 ? [RRType.A] : []), ...(this.opts.ipv6 ? [RRType.AAAA] : [])];
+        for (const t of types) {
+          try {
+            req.chargeNsLookup();
+            const r = await this.resolve(ns, t, req, depth + 1);
+            if (r.kind === 'answer') found = true;
+          } catch (e) {
+            if (!(e instanceof ResolveFailure)) throw e;
+            req.note('ns-address', `could not resolve ${ns} type ${t}: ${e.message}`);
+            if (e.message.includes('budget')) throw e;
+          }
+        }
+      }),
+    );
+    req.note('ns-address', `resolved addresses of ${batch.join(', ')} for ${cut.zone}`);
+    return found || missing.length > batch.length;
+  }
+
+  /** Sends (qname, qtype) to the servers of `cut` until one gives a usable answer. */
+  async #queryCut(cut: Cut, qname: Name, qtype: number, req: RequestState, depth: number): Promise<Accepted> {
+    const tried = new Set<string>();
+    const failures: string[] = [];
+    let targets = 0;
+    for (let round = 0; round < 6; round++) {
+      const now = req.now();
+      const candidates = this.#addresses(cut, now).filter((a) => !tried.has(a.ip));
+      if (candidates.length === 0) {
+        const more = await this.#resolveNsAddresses(cut, req, depth, tried);
+        if (!more && this.#addresses(cut, req.now()).every((a) => tried.has(a.ip))) break;
+        continue;
+      }
+      const order = this.deps.infra.order(
+        candidates.map((a) => a.ip),
+        cut.zone.key,
+        now,
+        () => this.deps.random.int(1 << 30) / (1 << 30),
+      );
+      for (const ip of order) {
+        if (++targets > LIMITS.MAX_TARGETS_PER_DELEGATION) break;
+        tried.add(ip);
+        const msg = await this.#send(ip, cut.zone, qname, qtype, req, false, false);
+        if (msg === undefined) {
+          failures.push(`${ip}: no reply`);
+          continue;
+        }
+        if (msg.rcode === Rcode.REFUSED || msg.rcode === Rcode.SERVFAIL || msg.rcode === Rcode.NOTIMP) {
+          failures.push(`${ip}: rcode ${msg.rcode}`);
+          if (msg.rcode === Rcode.REFUSED) this.deps.infra.markLame(ip, cut.zone.key, req.now());
+          continue;
+        }
+        const clean = scrub(msg, cut.zone);
+        const classified = classify(clean, qname, qtype, cut.zone);
+        if (classified.kind === 'lame' || classified.kind === 'error') {
+          const why = classified.kind === 'lame' ? classified.reason : classified.reason;
+          failures.push(`${ip}: ${why}`);
+          req.note('iterate', `${ip} for ${cut.zone}: ${why}`);
+          this.deps.infra.markLame(ip, cut.zone.key, req.now());
+          continue;
+        }
+        return { msg: clean, classified, ip };
+      }
+      if (targets > LIMITS.MAX_TARGETS_PER_DELEGATION) break;
+    }
+    const text = `no server of ${cut.zone} answered ${qname}${failures.length ? ` (${failures.slice(0, 4).join('; ')})` : ''}`;
+    req.note('iterate', text, EDE.NO_REACHABLE_AUTHORITY);
+    throw new ResolveFailure(EDE.NO_REACHABLE_AUTHORITY, text);
+  }
+
+  /** One exchange with one server (UDP, TCP after TC, without EDNS after FORMERR). */
+  async #send(
+    ip: string,
+    zone: Name,
+    qname: Name,
+    qtype: number,
+    req: RequestState,
+    tcp: boolean,
+    noEdns: boolean,
+  ): Promise<Message | undefined> {
+    req.chargeQuery();
+    const { infra, upstream, random } = this.deps;
+    const id = random.int(0x10000);
+    const query = makeQuery(qname, qtype, {
+      id,
+      rd: false,
+      dnssecOk: this.opts.dnssecOk,
+      udpSize: LIMITS.EDNS_UDP_SIZE,
+      edns: !noEdns,
+    });
+    const wire = encodeMessage(query);
+    const target: Target = { ip, port: this.opts.upstreamPort, protocol: tcp ? 'tcp' : 'udp', auth: 'none' };
+    const timeout = Math.max(this.opts.minTimeoutMs, Math.min(infra.rto(ip) * (tcp ? 2 : 1), req.remainingMs()));
+    const started = req.now();
+    infra.markProbe(ip, started);
+    const hop = {
+      zone: zone.toString(),
+      ip,
+      port: target.port,
+      qname: qname.toString(),
+      qtype,
+      protocol: target.protocol,
+      encrypted: false,
+      authenticated: false,
+      why: 'cleartext (no encrypted transport known)',
+      outcome: 'pending',
+    } as RequestState['hops'][number];
+    req.hops.push(hop);
+    let reply: Awaited<ReturnType<Upstream['query']>>;
+    try {
+      reply = await upstream.query(wire, target, AbortSignal.timeout(Math.max(1, timeout)));
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? 'error';
+      hop.outcome = code;
+      if (code === 'timeout') infra.reportTimeout(ip, req.now());
+      else infra.reportError(ip, code, req.now());
+      return undefined;
+    }
+    let msg: Message;
+    try {
+      msg = decodeMessage(reply.wire);
+    } catch (e) {
+      hop.outcome = 'malformed';
+      infra.reportError(ip, e instanceof WireError ? `malformed: ${e.code}` : 'malformed', req.now());
+      return undefined;
+    }
+    const q = msg.questions[0];
+    if (!msg.qr || msg.id !== id || !q || !q.name.equals(qname) || q.type !== qtype) {
+      hop.outcome = 'mismatched';
+      infra.reportError(ip, 'mismatched', req.now());
+      return undefined;
+    }
+    infra.reportRtt(ip, reply.rttMs ?? req.now() - started, req.now());
+    hop.rttMs = reply.rttMs;
+    hop.outcome = msg.tc ? 'truncated' : `rcode ${msg.rcode}`;
+    if (msg.tc && !tcp) return this.#send(ip, zone, qname, qtype, req, true, noEdns);
+    if (msg.rcode === Rcode.FORMERR && !noEdns) {
+      infra.setEdns(ip, 'broken', req.now());
+      return this.#send(ip, zone, qname, qtype, req, tcp, true);
+    }
+    return msg;
+  }
+}
+
+/** Copies records with their TTL lowered to the remaining TTL. */
+export function withTtl(rrs: RR[], sigs: RR[], ttl: number): RRsetIn {
+  return {
+    rrs: rrs.map((rr) => (rr.ttl === ttl ? rr : { ...rr, ttl: Math.min(rr.ttl, ttl) })),
+    sigs: sigs.map((rr) => ({ ...rr, ttl: Math.min(rr.ttl, ttl) })),
+  };
+}

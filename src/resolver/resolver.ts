@@ -1,0 +1,310 @@
+import { NegativeCache } from '../cache/negative-cache.js';
+import { PacketCache, scanQuery } from '../cache/packet-cache.js';
+import { RRsetCache } from '../cache/rrset-cache.js';
+import type { Clock } from '../transport/clock.js';
+import { InfraTable } from '../transport/infra.js';
+import type { Random } from '../transport/random.js';
+import type { Upstream } from '../transport/upstream.js';
+import {
+  decodeMessage,
+  EDE,
+  encodeMessage,
+  type Message,
+  type Name,
+  Opcode,
+  Rcode,
+  type RR,
+  RRClass,
+  RRType,
+  WireError,
+} from '../wire/index.js';
+import { Iterator, type IteratorOptions, type Resolution } from './iterator.js';
+import { LIMITS } from './limits.js';
+import { RequestState, ResolveFailure } from './request.js';
+import { buildResponse, minTtl, responseFor, servfail } from './respond.js';
+
+export interface ResolverConfig {
+  qnameMinimisation: 'off' | 'relaxed' | 'strict';
+  upstreamPort: number;
+  ipv4: boolean;
+  ipv6: boolean;
+  /** Floor of per-query upstream timeouts (ms). */
+  minTimeoutMs: number;
+  cacheMinTtl: number;
+  cacheMaxTtl: number;
+  cacheMaxBytes: number;
+  negativeMaxTtl: number;
+  /** RFC 8767 serve-stale: off by default. */
+  serveStale: boolean;
+  staleSeconds: number;
+  /** TTL given to stale answers (RFC 8767 4: 30 s recommended). */
+  staleReplyTtl: number;
+  packetCache: boolean;
+  maxConcurrent: number;
+}
+
+export const defaultResolverConfig: ResolverConfig = {
+  qnameMinimisation: 'relaxed',
+  upstreamPort: 53,
+  ipv4: true,
+  ipv6: true,
+  minTimeoutMs: 100,
+  cacheMinTtl: 0,
+  cacheMaxTtl: 86400,
+  cacheMaxBytes: 128 * 1024 * 1024,
+  negativeMaxTtl: 10800,
+  serveStale: false,
+  staleSeconds: 86400,
+  staleReplyTtl: 30,
+  packetCache: true,
+  maxConcurrent: LIMITS.MAX_CONCURRENT_REQUESTS,
+};
+
+export interface ResolverDeps {
+  upstream: Upstream;
+  clock: Clock;
+  random: Random;
+  rootHints: RR[];
+}
+
+/** Where a client request came from (for policy, logs and the privacy report). */
+export interface ClientInfo {
+  transport: 'udp' | 'tcp' | 'dot' | 'doh' | 'internal';
+  address?: string;
+}
+
+/** The result of one client request with its explanation. */
+export interface Handled {
+  response: Message;
+  state?: RequestState;
+  cacheHit: boolean;
+}
+
+/**
+ * The resolver service: validates client queries, answers from the caches or runs
+ * the iterator, builds responses with EDE on failure, and keeps the packet cache.
+ */
+export class Resolver {
+  readonly config: ResolverConfig;
+  readonly cache: RRsetCache;
+  readonly negative: NegativeCache;
+  readonly packets: PacketCache;
+  readonly infra = new InfraTable();
+  readonly iterator: Iterator;
+  readonly #clock: Clock;
+  readonly #inflight = new Map<string, Promise<Resolution>>();
+  #active = 0;
+  readonly stats = { queries: 0, cacheHits: 0, packetHits: 0, servfail: 0, refused: 0 };
+
+  constructor(deps: ResolverDeps, config: Partial<ResolverConfig> = {}) {
+    this.config = { ...defaultResolverConfig, ...config };
+    const c = this.config;
+    this.#clock = deps.clock;
+    const stale = c.serveStale ? c.staleSeconds : 0;
+    this.cache = new RRsetCache({
+      minTtl: c.cacheMinTtl,
+      maxTtl: c.cacheMaxTtl,
+      maxBytes: c.cacheMaxBytes,
+      staleSeconds: stale,
+    });
+    this.negative = new NegativeCache({ maxTtl: c.negativeMaxTtl, staleSeconds: stale, maxBytes: c.cacheMaxBytes / 4 });
+    this.packets = new PacketCache(c.cacheMaxBytes / 4);
+    const itOpts: IteratorOptions = {
+      qnameMinimisation: c.qnameMinimisation,
+      dnssecOk: false,
+      upstreamPort: c.upstreamPort,
+      ipv4: c.ipv4,
+      ipv6: c.ipv6,
+      minTimeoutMs: c.minTimeoutMs,
+    };
+    this.iterator = new Iterator(
+      {
+        upstream: deps.upstream,
+        now: () => deps.clock.now(),
+        random: deps.random,
+        cache: this.cache,
+        negative: this.negative,
+        infra: this.infra,
+        rootHints: deps.rootHints,
+      },
+      itOpts,
+    );
+  }
+
+  /**
+   * The hot path for servers: answers a raw query from the packet cache when possible
+   * (no decode, no message construction), else resolves. Returns the response octets,
+   * or undefined when the query must be dropped.
+   */
+  async handleRaw(raw: Uint8Array, client: ClientInfo, maxSize: number): Promise<Uint8Array | undefined> {
+    const k = this.config.packetCache ? scanQuery(raw) : undefined;
+    if (k !== undefined) {
+      const hit = this.packets.answer(raw, k, this.#clock.now(), Math.min(maxSize, k.udpSize));
+      if (hit !== undefined) {
+        this.stats.queries++;
+        this.stats.packetHits++;
+        return hit;
+      }
+    }
+    let query: Message;
+    try {
+      query = decodeMessage(raw);
+    } catch (e) {
+      if (!(e instanceof WireError) || raw.length < 12 || (raw[2] & 0x80) !== 0) return undefined;
+      // FORMERR with the header echoed, no question
+      const r = new Uint8Array(12);
+      r.set(raw.subarray(0, 4));
+      r[2] = (r[2] | 0x80) & 0xf9;
+      r[3] = (r[3] & 0x10) | 0x80 | Rcode.FORMERR;
+      return r;
+    }
+    if (query.qr) return undefined;
+    const { response } = await this.handle(query, client);
+    const limit = Math.min(
+      maxSize,
+      client.transport === 'udp' ? (query.edns ? Math.max(512, query.edns.udpSize) : 512) : 65535,
+    );
+    const wire = encodeMessage(response, { maxSize: limit });
+    if (k !== undefined && (response.rcode === Rcode.NOERROR || response.rcode === Rcode.NXDOMAIN)) {
+      const ttl = minTtl(response);
+      if (ttl > 0 && (wire[2] & 0x02) === 0) this.packets.store(k, wire, ttl, this.#clock.now());
+    }
+    return wire;
+  }
+
+  /** Answers one decoded client query. Never throws: failures become SERVFAIL with an EDE. */
+  async handle(query: Message, _client: ClientInfo = { transport: 'internal' }): Promise<Handled> {
+    this.stats.queries++;
+    if (query.opcode !== Opcode.QUERY) return { response: responseFor(query, Rcode.NOTIMP), cacheHit: false };
+    if (query.questions.length !== 1) return { response: responseFor(query, Rcode.FORMERR), cacheHit: false };
+    if (query.edns && query.edns.version > 0) {
+      const r = responseFor(query, Rcode.BADVERS);
+      return { response: r, cacheHit: false };
+    }
+    const q = query.questions[0];
+    if (q.class !== RRClass.IN)
+      return {
+        response: responseFor(query, Rcode.REFUSED, { code: EDE.NOT_SUPPORTED, text: 'only class IN' }),
+        cacheHit: false,
+      };
+    if (
+      q.type === RRType.AXFR ||
+      q.type === RRType.IXFR ||
+      q.type === RRType.OPT ||
+      (q.type >= 128 && q.type <= 254 && q.type !== RRType.TKEY)
+    )
+      return {
+        response: responseFor(query, Rcode.NOTIMP, { code: EDE.NOT_SUPPORTED, text: 'meta query type' }),
+        cacheHit: false,
+      };
+    if (!query.rd) return { response: this.#cacheOnly(query, q.name, q.type), cacheHit: true };
+    const now = this.#clock.now();
+    const cached = this.#fromCacheChain(q.name, q.type, now);
+    if (cached) {
+      this.stats.cacheHits++;
+      return { response: buildResponse(query, cached), cacheHit: true };
+    }
+    if (this.#active >= this.config.maxConcurrent) {
+      this.stats.servfail++;
+      return { response: servfail(query, EDE.OTHER, 'resolver busy'), cacheHit: false };
+    }
+    const state = new RequestState(() => this.#clock.now());
+    this.#active++;
+    try {
+      const res = await this.#dedup(q.name, q.type, state);
+      return { response: buildResponse(query, res), state, cacheHit: false };
+    } catch (e) {
+      const failure =
+        e instanceof ResolveFailure ? e : new ResolveFailure(EDE.OTHER, `internal error: ${(e as Error).message}`);
+      if (!(e instanceof ResolveFailure)) state.note('internal', (e as Error).stack ?? String(e));
+      if (this.config.serveStale) {
+        const stale = this.#fromCacheChain(q.name, q.type, this.#clock.now(), true);
+        if (stale) {
+          const r = buildResponse(query, staleTtl(stale, this.config.staleReplyTtl), {
+            ede: {
+              code: stale.kind === 'nxdomain' ? EDE.STALE_NXDOMAIN_ANSWER : EDE.STALE_ANSWER,
+              text: failure.message,
+            },
+          });
+          return { response: r, state, cacheHit: true };
+        }
+      }
+      this.stats.servfail++;
+      return { response: servfail(query, failure.ede, failure.message), state, cacheHit: false };
+    } finally {
+      this.#active--;
+    }
+  }
+
+  /** Resolves (name, type) for internal users (CLI trace, signal lookups) and returns the request state too. */
+  async resolveName(
+    name: Name,
+    type: number,
+  ): Promise<{ result?: Resolution; failure?: ResolveFailure; state: RequestState }> {
+    const state = new RequestState(() => this.#clock.now());
+    try {
+      const cached = this.#fromCacheChain(name, type, this.#clock.now());
+      const result = cached ?? (await this.iterator.resolve(name, type, state));
+      return { result, state };
+    } catch (e) {
+      if (e instanceof ResolveFailure) return { failure: e, state };
+      throw e;
+    }
+  }
+
+  /** Removes a name (all types) from every cache. */
+  flush(name?: Name): void {
+    if (name === undefined) {
+      this.cache.clear();
+      this.negative.clear();
+    } else {
+      this.cache.delete(name);
+      this.negative.delete(name);
+    }
+    this.packets.clear();
+  }
+
+  #dedup(name: Name, type: number, state: RequestState): Promise<Resolution> {
+    const key = `${name.key}|${type}`;
+    const running = this.#inflight.get(key);
+    if (running) return running;
+    const p = this.iterator.resolve(name, type, state).finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, p);
+    return p;
+  }
+
+  /** A complete answer from cache, aliases followed, or undefined if any link is missing. */
+  #fromCacheChain(name: Name, type: number, now: number, allowStale = false): Resolution | undefined {
+    const chain: Resolution['chain'] = [];
+    let cur = name;
+    for (let i = 0; i <= LIMITS.MAX_CNAME_CHAIN; i++) {
+      const step = this.iterator.fromCache(cur, type, now, allowStale);
+      if (step === undefined) return undefined;
+      chain.push(...step.chain);
+      if (step.kind === 'alias') {
+        cur = step.target;
+        continue;
+      }
+      return { ...step, chain };
+    }
+    return undefined;
+  }
+
+  #cacheOnly(query: Message, name: Name, type: number): Message {
+    const cached = this.#fromCacheChain(name, type, this.#clock.now());
+    if (cached) return buildResponse(query, cached);
+    this.stats.refused++;
+    return responseFor(query, Rcode.REFUSED, { code: EDE.NOT_READY, text: 'not in cache and recursion not desired' });
+  }
+}
+
+function staleTtl(r: Resolution, ttl: number): Resolution {
+  const fix = (rrs: RR[]) => rrs.map((rr) => ({ ...rr, ttl: Math.min(rr.ttl, ttl) || ttl }));
+  const chain = r.chain.map((l) => ({
+    ...l,
+    cname: { rrs: fix(l.cname.rrs), sigs: fix(l.cname.sigs) },
+    dname: l.dname ? { rrs: fix(l.dname.rrs), sigs: fix(l.dname.sigs) } : undefined,
+  }));
+  if (r.kind === 'answer') return { ...r, chain, rrset: { rrs: fix(r.rrset.rrs), sigs: fix(r.rrset.sigs) } };
+  return { ...r, chain, authority: fix(r.authority) };
+}

@@ -1,0 +1,73 @@
+import { EDE, type Edns, type EdnsOpt, type Message, newMessage, Rcode, type RR, RRType } from '../wire/index.js';
+import type { Resolution } from './iterator.js';
+import { LIMITS } from './limits.js';
+
+const DNSSEC_TYPES = new Set<number>([RRType.RRSIG, RRType.NSEC, RRType.NSEC3]);
+
+/** The skeleton of a response to `query`: ID, opcode, RD and CD echoed, RA set, question copied, EDNS echoed. */
+export function responseFor(query: Message, rcode: number, ede?: { code: number; text: string }): Message {
+  const m = newMessage({
+    id: query.id,
+    qr: true,
+    opcode: query.opcode,
+    rd: query.rd,
+    cd: query.cd,
+    ra: true,
+    rcode,
+    questions: query.questions.slice(0, 1),
+  });
+  if (query.edns) {
+    const options: EdnsOpt[] = [];
+    if (ede) options.push({ kind: 'ede', infoCode: ede.code, extraText: ede.text.slice(0, 300) });
+    const e: Edns = { udpSize: LIMITS.EDNS_UDP_SIZE, version: 0, dnssecOk: query.edns.dnssecOk, zFlags: 0, options };
+    m.edns = e;
+  }
+  return m;
+}
+
+/** SERVFAIL with an Extended DNS Error (RFC 8914) when the client speaks EDNS. */
+export function servfail(query: Message, code: number, text: string): Message {
+  return responseFor(query, Rcode.SERVFAIL, { code, text });
+}
+
+/**
+ * Builds the client response from a resolution: the alias chain then the answer
+ * RRset in the answer section; for denials the SOA (and, with DO, the NSEC/NSEC3
+ * proofs and signatures) in the authority section. RRSIGs only with DO.
+ */
+export function buildResponse(
+  query: Message,
+  res: Resolution,
+  extra?: { ede?: { code: number; text: string }; ad?: boolean },
+): Message {
+  const dnssecOk = query.edns?.dnssecOk === true;
+  const m = responseFor(query, res.kind === 'nxdomain' ? Rcode.NXDOMAIN : Rcode.NOERROR, extra?.ede);
+  const answers: RR[] = [];
+  for (const link of res.chain) {
+    if (link.dname) {
+      answers.push(...link.dname.rrs);
+      if (dnssecOk) answers.push(...link.dname.sigs);
+    }
+    answers.push(...link.cname.rrs);
+    if (dnssecOk) answers.push(...link.cname.sigs);
+  }
+  if (res.kind === 'answer') {
+    answers.push(...res.rrset.rrs);
+    if (dnssecOk) answers.push(...res.rrset.sigs);
+  } else {
+    m.authorities = res.authority.filter((rr) => rr.type === RRType.SOA || (dnssecOk && DNSSEC_TYPES.has(rr.type)));
+  }
+  m.answers = answers;
+  if (extra?.ad) m.ad = true;
+  return m;
+}
+
+/** Smallest TTL in the response's records (for the packet cache); 0 when there are none. */
+export function minTtl(m: Message): number {
+  let t = Number.POSITIVE_INFINITY;
+  for (const rr of m.answers) t = Math.min(t, rr.ttl);
+  for (const rr of m.authorities) t = Math.min(t, rr.ttl);
+  return Number.isFinite(t) ? t : 0;
+}
+
+export { EDE };
