@@ -119,7 +119,12 @@ export class RRsetCache {
     sigs: RR[],
     rank: Rank,
     nowMs: number,
-    opts: { security?: Security; encrypted?: boolean; ttl?: number } = {},
+    opts: {
+      security?: Security;
+      securityReason?: { ede?: number; text: string };
+      encrypted?: boolean;
+      ttl?: number;
+    } = {},
   ): CachedRRset {
     const first = rrs[0];
     const key = rrsetKey(first.name, first.type);
@@ -141,6 +146,7 @@ export class RRsetCache {
       encrypted: opts.encrypted ?? false,
       hits: 0,
     };
+    if (opts.securityReason !== undefined) entry.securityReason = opts.securityReason;
     this.#lru.set(key, entry, approximateSize(rrs, sigs));
     return entry;
   }

@@ -1,5 +1,5 @@
 import type { NegativeCache } from '../cache/negative-cache.js';
-import { Rank } from '../cache/rank.js';
+import { Rank, type Security } from '../cache/rank.js';
 import type { RRsetCache } from '../cache/rrset-cache.js';
 import type { InfraTable } from '../transport/infra.js';
 import type { Random } from '../transport/random.js';
@@ -22,13 +22,50 @@ import { LIMITS } from './limits.js';
 import { minimisedName } from './qmin.js';
 import { type RequestState, ResolveFailure } from './request.js';
 
+/** DNSSEC verdict carried by a resolution (the weakest of its steps). */
+export interface SecurityVerdict {
+  status: Security;
+  ede?: number;
+  reason?: string;
+}
+
 /** The outcome of resolving one (name, type), aliases followed. NXDOMAIN and NODATA are results, not errors. */
-export type Resolution =
+export type Resolution = (
   | { kind: 'answer'; chain: AliasLink[]; rrset: RRsetIn; fromCache: boolean }
-  | { kind: 'nxdomain' | 'nodata'; chain: AliasLink[]; authority: RR[]; name: Name; fromCache: boolean };
+  | { kind: 'nxdomain' | 'nodata'; chain: AliasLink[]; authority: RR[]; name: Name; fromCache: boolean }
+) & { security: SecurityVerdict };
+
+/**
+ * DNSSEC validation of final responses, plugged into the iterator (the chain of trust
+ * lives in src/dnssec; it fetches DS/DNSKEY through the iterator with validation off).
+ */
+export interface ResponseValidator {
+  /** Validates what a server of `zone` said about (qname, qtype). */
+  validate(
+    c: Classified,
+    zone: Name,
+    qname: Name,
+    qtype: number,
+    req: RequestState,
+    depth: number,
+  ): Promise<SecurityVerdict>;
+}
+
+/** Options of one resolution. */
+export interface ResolveOptions {
+  /** Validate the answers (default true when a validator is configured). */
+  validate?: boolean;
+}
+
+const SECURITY_ORDER: Record<Security, number> = { bogus: 0, indeterminate: 1, insecure: 2, secure: 3 };
+
+/** The weaker of two verdicts (bogus < indeterminate < insecure < secure). */
+export function weakest(a: SecurityVerdict, b: SecurityVerdict): SecurityVerdict {
+  return SECURITY_ORDER[b.status] < SECURITY_ORDER[a.status] ? b : a;
+}
 
 /** One step: the answer for a name, or an alias to follow. */
-type Step = Resolution | { kind: 'alias'; chain: AliasLink[]; target: Name };
+type Step = Resolution | { kind: 'alias'; chain: AliasLink[]; target: Name; security: SecurityVerdict };
 
 export interface IteratorOptions {
   qnameMinimisation: 'off' | 'relaxed' | 'strict';
@@ -50,6 +87,7 @@ export interface IteratorDeps {
   negative: NegativeCache;
   infra: InfraTable;
   rootHints: RR[];
+  validator?: ResponseValidator;
 }
 
 interface Cut {
@@ -93,20 +131,29 @@ export class Iterator {
   }
 
   /** Resolves (name, type), following CNAME/DNAME chains up to the limit. */
-  async resolve(name: Name, type: number, req: RequestState, depth = 0): Promise<Resolution> {
+  async resolve(
+    name: Name,
+    type: number,
+    req: RequestState,
+    depth = 0,
+    ropts: ResolveOptions = {},
+  ): Promise<Resolution> {
+    const validate = ropts.validate ?? this.deps.validator !== undefined;
     if (depth > LIMITS.MAX_DEPTH) throw new ResolveFailure(EDE.OTHER, `sub-query depth above ${LIMITS.MAX_DEPTH}`);
     const chain: AliasLink[] = [];
     const seen = new Set<string>();
     let cur = name;
     let allFromCache = true;
+    let security: SecurityVerdict = { status: validate ? 'secure' : 'indeterminate' };
     for (let i = 0; i <= LIMITS.MAX_CNAME_CHAIN; i++) {
       if (seen.has(cur.key)) {
         req.note('alias', `alias loop at ${cur}`);
         throw new ResolveFailure(EDE.OTHER, `CNAME/DNAME loop at ${cur}`);
       }
       seen.add(cur.key);
-      const step = await this.#lookup(cur, type, req, depth);
+      const step = await this.#lookup(cur, type, req, depth, validate);
       chain.push(...step.chain);
+      if (validate) security = weakest(security, step.security);
       if (step.kind === 'alias') {
         allFromCache = false;
         cur = step.target;
@@ -114,7 +161,7 @@ export class Iterator {
         continue;
       }
       if (!step.fromCache) allFromCache = false;
-      return { ...step, chain, fromCache: allFromCache };
+      return { ...step, chain, fromCache: allFromCache, security };
     }
     throw new ResolveFailure(EDE.OTHER, `alias chain longer than ${LIMITS.MAX_CNAME_CHAIN}`);
   }
@@ -124,13 +171,24 @@ export class Iterator {
     const { cache, negative } = this.deps;
     const hit = cache.get(name, type, now, { allowStale, minRank: Rank.NonAuthAnswer });
     if (hit)
-      return { kind: 'answer', chain: [], rrset: withTtl(hit.entry.rrs, hit.entry.sigs, hit.ttl), fromCache: true };
+      return {
+        kind: 'answer',
+        chain: [],
+        rrset: withTtl(hit.entry.rrs, hit.entry.sigs, hit.ttl),
+        fromCache: true,
+        security: verdictOf(hit.entry.security, hit.entry.securityReason),
+      };
     if (type !== RRType.CNAME) {
       const cn = cache.get(name, RRType.CNAME, now, { allowStale, minRank: Rank.NonAuthAnswer });
       if (cn) {
         const set = withTtl(cn.entry.rrs, cn.entry.sigs, cn.ttl);
         const to = (cn.entry.rrs[0].data as NameData).target;
-        return { kind: 'alias', chain: [{ kind: 'cname', cname: set, from: name, to }], target: to };
+        return {
+          kind: 'alias',
+          chain: [{ kind: 'cname', cname: set, from: name, to }],
+          target: to,
+          security: verdictOf(cn.entry.security, cn.entry.securityReason),
+        };
       }
     }
     const neg = negative.get(name, type, now, allowStale);
@@ -141,19 +199,20 @@ export class Iterator {
         authority: neg.entry.authority.map((rr) => ({ ...rr, ttl: Math.min(rr.ttl, neg.ttl) })),
         name: neg.entry.name,
         fromCache: true,
+        security: verdictOf(neg.entry.security, neg.entry.securityReason),
       };
     }
     return undefined;
   }
 
-  async #lookup(name: Name, type: number, req: RequestState, depth: number): Promise<Step> {
+  async #lookup(name: Name, type: number, req: RequestState, depth: number, validate: boolean): Promise<Step> {
     const cached = this.fromCache(name, type, req.now());
-    if (cached) return cached;
+    if (cached && (!validate || cached.security.status !== 'indeterminate')) return cached;
     const key = `${name.key}|${type}`;
     if (req.inProgress.has(key)) throw new ResolveFailure(EDE.OTHER, `dependency cycle on ${name} type ${type}`);
     req.inProgress.add(key);
     try {
-      return await this.#iterate(name, type, req, depth);
+      return await this.#iterate(name, type, req, depth, validate);
     } finally {
       req.inProgress.delete(key);
     }
@@ -171,7 +230,7 @@ export class Iterator {
     }
   }
 
-  async #iterate(name: Name, type: number, req: RequestState, depth: number): Promise<Step> {
+  async #iterate(name: Name, type: number, req: RequestState, depth: number, validate: boolean): Promise<Step> {
     let cut = this.#findCut(name, type, req.now());
     let referrals = 0;
     let iteration = 0;
@@ -203,9 +262,10 @@ export class Iterator {
       if (minimised) {
         if (c.kind === 'nxdomain' && c.chain.length === 0) {
           if (this.opts.qnameMinimisation === 'strict') {
-            this.#cacheNegative(c, qname, qtype, req.now(), got.msg.aa);
+            const sec = validate ? await this.#validate(c, cut.zone, qname, qtype, req, depth) : INDETERMINATE;
+            this.#cacheNegative(c, qname, qtype, req.now(), sec);
             req.note('qmin', `NXDOMAIN at ${qname}: everything below is denied (RFC 8020)`);
-            return { kind: 'nxdomain', chain: [], authority: c.authority, name, fromCache: false };
+            return { kind: 'nxdomain', chain: [], authority: c.authority, name, fromCache: false, security: sec };
           }
           // relaxed: trust the cut only after asking the full name (broken servers answer NXDOMAIN for ENTs)
           req.note('qmin', `NXDOMAIN for minimised ${qname}; asking the full name (relaxed mode)`);
@@ -223,42 +283,59 @@ export class Iterator {
         childLabels = qname.labelCount;
         continue;
       }
-      return this.#finish(c, name, type, req, got);
+      const sec = validate ? await this.#validate(c, cut.zone, name, type, req, depth) : INDETERMINATE;
+      return this.#finish(c, name, type, req, got, sec);
     }
   }
 
+  async #validate(
+    c: Classified,
+    zone: Name,
+    qname: Name,
+    qtype: number,
+    req: RequestState,
+    depth: number,
+  ): Promise<SecurityVerdict> {
+    const v = this.deps.validator;
+    if (v === undefined) return INDETERMINATE;
+    const verdict = await v.validate(c, zone, qname, qtype, req, depth);
+    if (verdict.status === 'bogus') req.note('dnssec', `bogus: ${verdict.reason ?? ''}`, verdict.ede);
+    return verdict;
+  }
+
   /** Turns the classified final response into a step, caching what it taught. */
-  #finish(c: Classified, name: Name, type: number, req: RequestState, got: Accepted): Step {
+  #finish(c: Classified, name: Name, type: number, req: RequestState, got: Accepted, sec: SecurityVerdict): Step {
     const now = req.now();
     const aa = got.msg.aa;
     switch (c.kind) {
       case 'answer':
-        this.#cacheChain(c.chain, aa, now);
+        this.#cacheChain(c.chain, aa, now, sec);
         this.deps.cache.put(
           c.rrset.rrs,
           c.rrset.sigs,
           aa && c.chain.length === 0 ? Rank.AuthAnswer : Rank.NonAuthAnswer,
           now,
+          cacheOpts(sec),
         );
-        return { kind: 'answer', chain: c.chain, rrset: c.rrset, fromCache: false };
+        return { kind: 'answer', chain: c.chain, rrset: c.rrset, fromCache: false, security: sec };
       case 'alias':
-        this.#cacheChain(c.chain, aa, now);
-        return { kind: 'alias', chain: c.chain, target: c.target };
+        this.#cacheChain(c.chain, aa, now, sec);
+        return { kind: 'alias', chain: c.chain, target: c.target, security: sec };
       case 'nxdomain':
       case 'nodata':
-        this.#cacheChain(c.chain, aa, now);
-        this.#cacheNegative(c, c.name, type, now, aa);
-        return { kind: c.kind, chain: c.chain, authority: c.authority, name: c.name, fromCache: false };
+        this.#cacheChain(c.chain, aa, now, sec);
+        this.#cacheNegative(c, c.name, type, now, sec);
+        return { kind: c.kind, chain: c.chain, authority: c.authority, name: c.name, fromCache: false, security: sec };
       default:
         throw new ResolveFailure(EDE.OTHER, `unexpected ${c.kind} for ${name}`);
     }
   }
 
-  #cacheChain(chain: AliasLink[], aa: boolean, now: number): void {
+  #cacheChain(chain: AliasLink[], aa: boolean, now: number, sec: SecurityVerdict): void {
     chain.forEach((link, i) => {
       const rank = aa && i === 0 ? Rank.AuthAnswer : Rank.NonAuthAnswer;
-      if (link.kind === 'cname') this.deps.cache.put(link.cname.rrs, link.cname.sigs, rank, now);
-      else if (link.dname) this.deps.cache.put(link.dname.rrs, link.dname.sigs, rank, now);
+      if (link.kind === 'cname') this.deps.cache.put(link.cname.rrs, link.cname.sigs, rank, now, cacheOpts(sec));
+      else if (link.dname) this.deps.cache.put(link.dname.rrs, link.dname.sigs, rank, now, cacheOpts(sec));
     });
   }
 
@@ -267,13 +344,23 @@ export class Iterator {
     name: Name,
     type: number,
     now: number,
-    _aa: boolean,
+    sec: SecurityVerdict,
   ): void {
-    const ttl = negativeTtl(c.soa, 0);
+    let ttl = negativeTtl(c.soa, 0);
+    if (sec.status === 'bogus') ttl = Math.min(ttl || BOGUS_TTL, BOGUS_TTL);
     if (ttl <= 0) return;
     const authority = c.authority.filter((rr) => rr.type !== RRType.NS);
     this.deps.negative.put(
-      { kind: c.kind, name, type, authority, security: 'indeterminate', ttl, encrypted: false },
+      {
+        kind: c.kind,
+        name,
+        type,
+        authority,
+        security: sec.status,
+        securityReason: sec.reason === undefined ? undefined : { ede: sec.ede, text: sec.reason },
+        ttl,
+        encrypted: false,
+      },
       now,
     );
   }
@@ -479,4 +566,24 @@ export function withTtl(rrs: RR[], sigs: RR[], ttl: number): RRsetIn {
     rrs: rrs.map((rr) => (rr.ttl === ttl ? rr : { ...rr, ttl: Math.min(rr.ttl, ttl) })),
     sigs: sigs.map((rr) => ({ ...rr, ttl: Math.min(rr.ttl, ttl) })),
   };
+}
+
+const INDETERMINATE: SecurityVerdict = { status: 'indeterminate' };
+
+/** Bogus data is remembered briefly (RFC 9520 3.4), then validated afresh. */
+export const BOGUS_TTL = 60;
+
+function verdictOf(status: Security, reason?: { ede?: number; text: string }): SecurityVerdict {
+  return reason === undefined ? { status } : { status, ede: reason.ede, reason: reason.text };
+}
+
+function cacheOpts(sec: SecurityVerdict): {
+  security: Security;
+  securityReason?: { ede?: number; text: string };
+  ttl?: number;
+} {
+  const securityReason = sec.reason === undefined ? undefined : { ede: sec.ede, text: sec.reason };
+  return sec.status === 'bogus'
+    ? { security: 'bogus', securityReason, ttl: BOGUS_TTL }
+    : { security: sec.status, securityReason };
 }

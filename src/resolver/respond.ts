@@ -34,12 +34,20 @@ export function servfail(query: Message, code: number, text: string): Message {
  * Builds the client response from a resolution: the alias chain then the answer
  * RRset in the answer section; for denials the SOA (and, with DO, the NSEC/NSEC3
  * proofs and signatures) in the authority section. RRSIGs only with DO.
+ *
+ * DNSSEC (RFC 4035 3.2, RFC 6840 5.7-5.8): bogus data becomes SERVFAIL with its EDE
+ * unless the client set CD; AD is set when everything is secure and the client asked
+ * with DO or AD.
  */
 export function buildResponse(
   query: Message,
   res: Resolution,
-  extra?: { ede?: { code: number; text: string }; ad?: boolean },
+  extra?: { ede?: { code: number; text: string } },
 ): Message {
+  const sec = res.security;
+  if (sec.status === 'bogus' && !query.cd) {
+    return servfail(query, sec.ede ?? EDE.DNSSEC_BOGUS, sec.reason ?? 'DNSSEC validation failed');
+  }
   const dnssecOk = query.edns?.dnssecOk === true;
   const m = responseFor(query, res.kind === 'nxdomain' ? Rcode.NXDOMAIN : Rcode.NOERROR, extra?.ede);
   const answers: RR[] = [];
@@ -58,7 +66,7 @@ export function buildResponse(
     m.authorities = res.authority.filter((rr) => rr.type === RRType.SOA || (dnssecOk && DNSSEC_TYPES.has(rr.type)));
   }
   m.answers = answers;
-  if (extra?.ad) m.ad = true;
+  if (sec.status === 'secure' && (dnssecOk || query.ad)) m.ad = true;
   return m;
 }
 
