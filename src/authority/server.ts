@@ -2,27 +2,32 @@
 // frame does the protocol work (decoding, FORMERR/BADVERS/SERVFAIL, truncation, framing,
 // padding, the query log); the handler only maps a query to a reply.
 
-import { listenDoh } from './listeners/doh.js';
-import { listenDot, type TlsCredentials } from './listeners/dot.js';
-import { ServeError } from './listeners/errors.js';
+import { listenDoh } from '../server/listeners/doh.js';
+import { listenDot, type TlsCredentials } from '../server/listeners/dot.js';
+import { ServeError } from '../server/listeners/errors.js';
 import {
   DEFAULT_MAX_UDP_PAYLOAD,
   type ExchangeContext,
   type Handler,
   MIN_UDP_PAYLOAD,
   type ServerLogger,
-} from './listeners/exchange.js';
-import { DEFAULT_MAX_STREAM_CONNECTIONS, type StreamSettings } from './listeners/stream.js';
-import { listenTcp } from './listeners/tcp.js';
-import type { Listener } from './listeners/types.js';
-import { listenUdp } from './listeners/udp.js';
-import { DEFAULT_QUERY_LOG_CAPACITY, QueryLog } from './querylog.js';
+} from '../server/listeners/exchange.js';
+import { DEFAULT_QUERY_LOG_CAPACITY, QueryLog } from '../server/listeners/querylog.js';
+import { DEFAULT_MAX_STREAM_CONNECTIONS, type StreamSettings } from '../server/listeners/stream.js';
+import { listenTcp } from '../server/listeners/tcp.js';
+import type { Listener } from '../server/listeners/types.js';
+import { listenUdp } from '../server/listeners/udp.js';
 
-export { DNS_MESSAGE, freshness } from './listeners/doh.js';
-export type { TlsCredentials } from './listeners/dot.js';
-export { ServeError, type ServeErrorCode } from './listeners/errors.js';
-export type { Endpoint, Handler, QueryInfo, ServerLogger } from './listeners/exchange.js';
-export { DEFAULT_MAX_UDP_PAYLOAD, MIN_UDP_PAYLOAD, RESPONSE_PAD_BLOCK, udpLimit } from './listeners/exchange.js';
+export { DNS_MESSAGE, freshness } from '../server/listeners/doh.js';
+export type { TlsCredentials } from '../server/listeners/dot.js';
+export { ServeError, type ServeErrorCode } from '../server/listeners/errors.js';
+export type { Endpoint, Handler, QueryInfo, ServerLogger } from '../server/listeners/exchange.js';
+export {
+  DEFAULT_MAX_UDP_PAYLOAD,
+  MIN_UDP_PAYLOAD,
+  RESPONSE_PAD_BLOCK,
+  udpLimit,
+} from '../server/listeners/exchange.js';
 export {
   DEFAULT_QUERY_LOG_CAPACITY,
   type QueryKind,
@@ -31,7 +36,7 @@ export {
   type QueryLogListener,
   queryChannel,
   type ServeTransport,
-} from './querylog.js';
+} from '../server/listeners/querylog.js';
 
 export const DEFAULT_DOH_PATH = '/dns-query';
 export const DEFAULT_IDLE_TIMEOUT_MS = 10_000;

@@ -15,7 +15,7 @@ import {
   Rcode,
   WireReader,
 } from '../../wire/index.js';
-import type { QueryKind, QueryLog, ServeTransport } from '../querylog.js';
+import type { QueryKind, QueryLog, ServeTransport } from './querylog.js';
 
 export interface Endpoint {
   address: string;

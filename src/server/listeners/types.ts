@@ -1,4 +1,4 @@
-import type { ServeTransport } from '../querylog.js';
+import type { ServeTransport } from './querylog.js';
 
 /** One bound listener of the authoritative server. */
 export interface Listener {

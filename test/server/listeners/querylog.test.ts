@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import diagnostics_channel from 'node:diagnostics_channel';
 import { describe, test } from 'node:test';
-import { QueryLog, type QueryLogEntry } from '../../src/authority/querylog.js';
+import { QueryLog, type QueryLogEntry } from '../../../src/server/listeners/querylog.js';
 
 function entry(id: number, transport: QueryLogEntry['transport'] = 'udp'): QueryLogEntry {
   return {
