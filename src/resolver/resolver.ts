@@ -65,6 +65,8 @@ export interface ResolverDeps {
   clock: Clock;
   random: Random;
   rootHints: RR[];
+  /** DNSSEC trust anchors (DS or DNSKEY records); none = no validation. */
+  trustAnchors?: RR[];
 }
 
 /** Where a client request came from (for policy, logs and the privacy report). */

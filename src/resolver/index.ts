@@ -1,0 +1,49 @@
+/** Public surface of the resolver layer. */
+import type { Clock } from '../transport/clock.js';
+import { cryptoRandom } from '../transport/random.js';
+import type { Upstream } from '../transport/upstream.js';
+import type { Message, RR } from '../wire/index.js';
+import { Resolver, type ResolverConfig } from './resolver.js';
+
+export { LIMITS } from './limits.js';
+export { type ClientInfo, defaultResolverConfig, type Handled, Resolver, type ResolverConfig } from './resolver.js';
+
+/**
+ * Factory used by the scenario runner (test/scenarios): a resolver wired to the
+ * scenario's scripted upstream and clock. Kept here so test tooling never reaches into
+ * resolver internals.
+ */
+export function createScenarioResolver(opts: {
+  rootHints: RR[];
+  trustAnchors: RR[];
+  clock: Clock;
+  upstream: Upstream;
+  qnameMinimisation: boolean;
+  options: Record<string, string>;
+}): { resolve(q: Message): Promise<Message> } {
+  const config: Partial<ResolverConfig> = {
+    qnameMinimisation: opts.qnameMinimisation ? 'relaxed' : 'off',
+    minTimeoutMs: 1,
+    packetCache: false,
+  };
+  if (opts.options['do-ip6'] === 'no') config.ipv6 = false;
+  if (opts.options['do-ip4'] === 'no') config.ipv4 = false;
+  const resolver = new Resolver(
+    {
+      upstream: opts.upstream,
+      clock: opts.clock,
+      random: cryptoRandom,
+      rootHints: opts.rootHints,
+      trustAnchors: opts.trustAnchors,
+    },
+    config,
+  );
+  return {
+    async resolve(q: Message): Promise<Message> {
+      return (await resolver.handle(q, { transport: 'udp' })).response;
+    },
+  };
+}
+
+/** Capabilities the scenario runner may assume (see test/scenarios/applicability.ts). */
+export const scenarioCapabilities: string[] = [];
