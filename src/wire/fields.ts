@@ -1,7 +1,7 @@
 import { typeFromText, typeToText } from './constants.js';
 import { fromBase32Hex, fromBase64, fromHex, toBase32Hex, toBase64, toHex } from './encoding.js';
 import { WireError } from './errors.js';
-import { ipv4FromText, ipv4ToText, ipv6FromText, ipv6ToText } from './ip.js';
+import { ipv4FromText, ipv4Into, ipv4ToText, ipv6FromText, ipv6Into, ipv6ToText } from './ip.js';
 import { Name } from './name.js';
 import type { WireReader } from './reader.js';
 import { type TokenCursor, unescapeText } from './tokenizer.js';
@@ -103,7 +103,7 @@ export const ipv4: FieldCodec<string> = {
     r.pos += 4;
     return s;
   },
-  encode: (w, v) => w.bytes(ipv4FromText(v)),
+  encode: (w, v) => ipv4Into(v, w.buf, w.reserve(4)),
   toText: (v) => v,
   fromText: (c) => {
     const t = c.next('IPv4 address').text;
@@ -120,7 +120,7 @@ export const ipv6: FieldCodec<string> = {
     r.pos += 16;
     return s;
   },
-  encode: (w, v) => w.bytes(ipv6FromText(v)),
+  encode: (w, v) => ipv6Into(v, w.buf, w.reserve(16)),
   toText: (v) => v,
   fromText: (c) => ipv6ToText(ipv6FromText(c.next('IPv6 address').text)),
 };
@@ -242,6 +242,8 @@ export const hash32: FieldCodec<Uint8Array> = {
     return r.bytes(n);
   },
   encode: (w, v) => {
+    if (v.length === 0 || v.length > 255)
+      throw new WireError('bad-rdata', `NSEC3 next hashed owner of ${v.length} octets`);
     w.u8(v.length);
     w.bytes(v);
   },
@@ -292,12 +294,15 @@ export const typeBitmap: FieldCodec<number[]> = {
     }
   },
   toText: (v) => v.map(typeToText).join(' '),
-  fromText: (c) =>
-    c.rest().map((t) => {
+  // A bit map is a set: the parsed value is sorted and without duplicates, as decoding gives it.
+  fromText: (c) => {
+    const types = c.rest().map((t) => {
       const v = typeFromText(t.text);
       if (v === undefined) throw new WireError('bad-text', `unknown type "${t.text}" in type bit map`);
       return v;
-    }),
+    });
+    return [...new Set(types)].sort((a, b) => a - b);
+  },
 };
 
 /** RRSIG times: u32 seconds, YYYYMMDDHHmmSS in text (RFC 4034 3.2); plain integers are accepted too. */
@@ -330,6 +335,7 @@ export const caaTag: FieldCodec<string> = {
     return r.latin1(n);
   },
   encode: (w, v) => {
+    if (v.length === 0 || v.length > 255) throw new WireError('bad-rdata', `CAA tag of ${v.length} octets`);
     w.u8(v.length);
     w.latin1(v);
   },

@@ -203,10 +203,21 @@ function encodeRR(w: WireWriter, rr: RR, compress: boolean): void {
   w.setU16(lenAt, len);
 }
 
+/** Writes one RR; false (with the writer past `budget` or the message limit) when it does not fit. */
+function encodeRRWithin(w: WireWriter, rr: RR, compress: boolean, budget: number): boolean {
+  try {
+    encodeRR(w, rr, compress);
+  } catch (e) {
+    if (e instanceof WireError && e.code === 'message-too-long') return false;
+    throw e;
+  }
+  return w.pos <= budget;
+}
+
 function optLength(m: Message, padBlock: number | undefined): number {
   if (m.edns === undefined) return 0;
   let n = 11;
-  for (const o of m.edns.options) n += optionLength(o);
+  for (const o of m.edns.options) if (o.kind !== 'padding' || !padBlock) n += optionLength(o);
   if (padBlock) n += 4;
   return n;
 }
@@ -240,7 +251,7 @@ export function encodeMessage(m: Message, opts: EncodeOptions = {}): Uint8Array 
     for (let s = 0; s < 3 && !stop; s++) {
       const rrs = sections[s];
       let setStart = w.mark();
-      let setCount = counts[s];
+      let setCount = 0;
       for (let i = 0; i < rrs.length; i++) {
         const rr = rrs[i];
         const prev = i > 0 ? rrs[i - 1] : undefined;
@@ -248,23 +259,17 @@ export function encodeMessage(m: Message, opts: EncodeOptions = {}): Uint8Array 
           setStart = w.mark();
           setCount = counts[s];
         }
-        const before = w.mark();
-        encodeRR(w, rr, compress);
-        if (w.pos > budget) {
-          w.rollback(s === 2 ? before : setStart);
-          counts[s] = s === 2 ? counts[s] : setCount;
+        if (!encodeRRWithin(w, rr, compress, budget)) {
+          // Whole RRsets only (RFC 2181 9): drop the part of this RRset already written.
+          w.rollback(setStart);
+          counts[s] = setCount;
           if (s === 0 || (s === 1 && m.answers.length === 0) || (s === 2 && opts.required?.(rr))) tc = true;
-          if (s < 2) stop = true;
-          if (s === 2) {
-            // keep trying later (smaller) additional records? No: stop to keep RRsets whole.
-            stop = true;
-          }
+          stop = true;
           break;
         }
         counts[s]++;
       }
     }
-    let rcodeLow = m.rcode & 0xf;
     if (m.edns !== undefined) {
       const e = m.edns;
       w.u8(0);
@@ -283,10 +288,8 @@ export function encodeMessage(m: Message, opts: EncodeOptions = {}): Uint8Array 
       }
       w.setU16(rdlenAt, w.pos - start);
       counts[2]++;
-    } else {
-      rcodeLow = m.rcode & 0xf;
     }
-    w.setU16(2, flagsOf(m, rcodeLow) | (tc ? 0x0200 : 0));
+    w.setU16(2, flagsOf(m, m.rcode & 0xf) | (tc ? 0x0200 : 0));
     w.setU16(6, counts[0]);
     w.setU16(8, counts[1]);
     w.setU16(10, counts[2]);

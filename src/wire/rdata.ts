@@ -228,23 +228,28 @@ define(RRType.NSEC3, [
 define(RRType.NSEC3PARAM, [f('hashAlgorithm', F.u8), f('flags', F.u8), f('iterations', F.u16), f('salt', F.salt)]);
 const tlsaFields = [f('usage', F.u8), f('selector', F.u8), f('matchingType', F.u8), f('data', F.hex)];
 define(RRType.TLSA, tlsaFields);
-define(53 /* SMIMEA */, tlsaFields);
+define(RRType.SMIMEA, tlsaFields);
 define(RRType.SSHFP, [f('algorithm', F.u8), f('fpType', F.u8), f('fingerprint', F.hex)]);
 const svcbFields = [f('priority', F.u16), f('target', F.pname), f('params', svcParams)];
 define(RRType.SVCB, svcbFields);
 define(RRType.HTTPS, svcbFields);
-define(63 /* ZONEMD */, [f('serial', F.u32), f('scheme', F.u8), f('hashAlgorithm', F.u8), f('digest', F.hex)]);
-define(61 /* OPENPGPKEY */, [f('key', F.base64)]);
-define(62 /* CSYNC */, [f('serial', F.u32), f('flags', F.u16), f('types', F.typeBitmap)]);
+define(RRType.ZONEMD, [f('serial', F.u32), f('scheme', F.u8), f('hashAlgorithm', F.u8), f('digest', F.hex)]);
+define(RRType.OPENPGPKEY, [f('key', F.base64)]);
+define(RRType.CSYNC, [f('serial', F.u32), f('flags', F.u16), f('types', F.typeBitmap)]);
 
 export function descriptorOf(type: number): RdataDescriptor | undefined {
   return table.get(type);
 }
 
+/** Every descriptor in the table, by ascending type number (test harnesses iterate over it). */
+export function rdataDescriptors(): RdataDescriptor[] {
+  return [...table.values()].sort((a, b) => a.type - b.type);
+}
+
 /** Types whose RDATA names are lower-cased in canonical form (RFC 4034 6.2 as amended by RFC 6840 5.1). */
 export function hasCanonicalNames(type: number): boolean {
   const d = table.get(type);
-  return d !== undefined && d.fields.some((x) => x.codec.isName && x.codec !== F.pname);
+  return d?.fields.some((x) => x.codec.isName && x.codec !== F.pname) === true;
 }
 
 // ---- generic codec -----------------------------------------------------------------------------
@@ -330,7 +335,13 @@ export function rdataFromText(
     );
     if (raw.length !== Number(lenTok))
       throw new WireError('bad-text', `RDATA length ${lenTok} but ${raw.length} octets given`);
-    return table.has(type) ? decodeGeneric(type, raw) : { raw };
+    if (!table.has(type)) return { raw };
+    try {
+      return decodeGeneric(type, raw);
+    } catch (e) {
+      if (e instanceof WireError) throw new WireError('bad-text', `${typeToText(type)} in \\# form: ${e.message}`);
+      throw e;
+    }
   }
   const d = table.get(type);
   if (d === undefined) throw new WireError('bad-text', `type ${typeToText(type)} needs the \\# generic form`);

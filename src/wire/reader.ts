@@ -1,9 +1,12 @@
 import { WireError } from './errors.js';
 import { Name } from './name.js';
 
-interface FastBuffer extends Buffer {
-  latin1Slice(start: number, end: number): string;
-}
+/**
+ * Node's native latin1 decoder (the engine of `buf.toString('latin1', s, e)` without the
+ * argument checks). It accepts any Uint8Array as `this`, so the reader needs no Buffer view.
+ */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, s: number, e: number): string })
+  .latin1Slice;
 
 /** Longest pointer chain a valid name can need: each pointer saves at least 2 octets of 255 (cf. miekg/dns). */
 const MAX_POINTERS = 127;
@@ -15,16 +18,15 @@ const MAX_POINTERS = 127;
  * pointer target so that a message full of compressed names decodes each suffix once.
  */
 export class WireReader {
-  readonly buf: FastBuffer;
+  readonly buf: Uint8Array;
   pos: number;
   /** End of the message (names may point anywhere before it). */
   readonly end: number;
-  #memo: Map<number, string> | undefined;
+  /** Offset -> the name (or name suffix) that starts there, for compression pointers. */
+  readonly #names = new Map<number, Name>();
 
   constructor(data: Uint8Array, pos = 0, end = data.length) {
-    this.buf = (
-      Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-    ) as FastBuffer;
+    this.buf = data;
     this.pos = pos;
     this.end = end;
   }
@@ -58,7 +60,11 @@ export class WireReader {
     const p = this.pos;
     if (n < 0 || p + n > this.end) throw new WireError('truncated', `${n} octets`, p);
     this.pos = p + n;
-    return Uint8Array.prototype.slice.call(this.buf, p, p + n);
+    // A plain Uint8Array (not a Buffer: Buffer's species would make slice() return one),
+    // owning its memory.
+    const out = new Uint8Array(n);
+    out.set(this.buf.subarray(p, p + n));
+    return out;
   }
 
   /** The next n octets as a latin1 string. */
@@ -66,14 +72,19 @@ export class WireReader {
     const p = this.pos;
     if (p + n > this.end) throw new WireError('truncated', `${n} octets`, p);
     this.pos = p + n;
-    return this.buf.latin1Slice(p, p + n);
+    return latin1Slice.call(this.buf, p, p + n);
   }
 
-  /** Decodes a possibly compressed name. `limit` bounds the first run (e.g. the RDATA end). */
+  /**
+   * Decodes a possibly compressed name. `limit` bounds the first run (e.g. the RDATA end).
+   * Every name and every pointed-to suffix is remembered by offset, so a pointer to a
+   * name seen before costs one map lookup and yields the same (immutable) Name object.
+   */
   name(limit = this.end): Name {
     const buf = this.buf;
-    const msgEnd = this.end;
-    let p = this.pos;
+    const names = this.#names;
+    const start = this.pos;
+    let p = start;
     let runStart = p;
     let runLimit = limit;
     let out = '';
@@ -85,7 +96,7 @@ export class WireReader {
       if (p >= runLimit) throw new WireError('truncated', 'name runs past its end', p);
       const len = buf[p];
       if (len === 0) {
-        out += buf.latin1Slice(runStart, p + 1);
+        out += latin1Slice.call(buf, runStart, p + 1);
         if (after < 0) after = p + 1;
         break;
       }
@@ -99,13 +110,18 @@ export class WireReader {
       const target = ((len & 0x3f) << 8) | buf[p + 1];
       if (target >= runStart) throw new WireError('bad-pointer', `pointer to ${target} is not before ${runStart}`, p);
       if (++pointers > MAX_POINTERS) throw new WireError('too-many-pointers', 'too many compression pointers', p);
-      out += buf.latin1Slice(runStart, p);
       if (after < 0) after = p + 2;
-      const memo = this.#memo?.get(target);
-      if (memo !== undefined) {
-        out += memo;
+      const known = names.get(target);
+      if (known !== undefined) {
+        if (p === start) {
+          // The whole name is one pointer to a known name.
+          this.pos = after;
+          return known;
+        }
+        out += latin1Slice.call(buf, runStart, p) + known.wire;
         break;
       }
+      out += latin1Slice.call(buf, runStart, p);
       if (jumps === undefined) {
         jumps = [];
         jumpAt = [];
@@ -114,14 +130,18 @@ export class WireReader {
       jumpAt!.push(out.length);
       p = target;
       runStart = target;
-      runLimit = msgEnd;
+      runLimit = this.end;
     }
-    if (out.length > 255) throw new WireError('name-too-long', 'name longer than 255 octets', this.pos);
+    if (out.length > 255) throw new WireError('name-too-long', 'name longer than 255 octets', start);
+    const name = new Name(out);
+    names.set(start, name);
     if (jumps !== undefined) {
-      if (this.#memo === undefined) this.#memo = new Map();
-      for (let i = 0; i < jumps.length; i++) this.#memo.set(jumps[i], out.slice(jumpAt![i]));
+      for (let i = 0; i < jumps.length; i++) {
+        const at = jumpAt![i];
+        names.set(jumps[i], at === 0 ? name : new Name(out.slice(at)));
+      }
     }
     this.pos = after;
-    return new Name(out);
+    return name;
   }
 }

@@ -186,13 +186,19 @@ function encodeParams(w: WireWriter, p: SvcParams): void {
   }
 }
 
-/** Escapes one value for text: inside a quoted string, with `,` escaped inside lists. */
+/**
+ * Escapes one value for presentation inside double quotes. Inside a value-list (alpn),
+ * an item's `,` and `\` get a second level of escaping (RFC 9460 A.1): the zone-file
+ * unescape turns `\\,` into `\,` and `\\\\` into `\\`, which the list splitter reads as a
+ * literal comma and backslash.
+ */
 function escapeValue(s: string, list: boolean): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c === 0x22 || c === 0x5c) out += `\\${s[i]}`;
-    else if (list && c === 0x2c) out += '\\\\,';
+    if (list && c === 0x2c) out += '\\\\,';
+    else if (list && c === 0x5c) out += '\\\\\\\\';
+    else if (c === 0x22 || c === 0x5c) out += `\\${s[i]}`;
     else if (c < 0x20 || c >= 0x7f) out += `\\${String(c).padStart(3, '0')}`;
     else out += s[i];
   }
@@ -239,41 +245,27 @@ function paramsToText(p: SvcParams): string {
 }
 
 /**
- * Splits a value list on unescaped commas (RFC 9460 Appendix A.1) and decodes escapes:
- * `\\,` (an escaped backslash before a comma, as written inside quotes) and `\,` both give a
- * literal comma inside an item.
+ * Splits a value-list (RFC 9460 A.1). `value` has already been through the zone-file
+ * unescape (`\DDD`, `\X`); here a `\,` is a literal comma and `\\` a literal backslash
+ * inside an item, and any other unescaped comma separates items.
  */
-function splitList(raw: string): string[] {
+function splitList(value: string, keyText: string): string[] {
   const items: string[] = [];
   let cur = '';
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i];
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
     if (c === '\\') {
-      if (raw[i + 1] === '\\' && raw[i + 2] === ',') {
-        cur += ',';
-        i += 2;
-      } else if (/^[0-9]{3}$/.test(raw.slice(i + 1, i + 4))) {
-        const v = Number(raw.slice(i + 1, i + 4));
-        if (v > 255) throw new WireError('bad-text', `bad escape in "${raw}"`);
-        cur += String.fromCharCode(v);
-        i += 3;
-      } else if (i + 1 < raw.length) {
-        cur += raw[i + 1];
-        i++;
-      } else {
-        throw new WireError('bad-text', `dangling backslash in "${raw}"`);
-      }
-      continue;
-    }
-    if (c === ',') {
+      if (i + 1 >= value.length) throw new WireError('bad-text', `${keyText}: dangling backslash`);
+      cur += value[++i];
+    } else if (c === ',') {
       items.push(cur);
       cur = '';
-      continue;
+    } else {
+      cur += c;
     }
-    cur += c;
   }
   items.push(cur);
-  if (items.some((x) => x.length === 0)) throw new WireError('bad-text', `empty item in list "${raw}"`);
+  if (items.some((x) => x.length === 0)) throw new WireError('bad-text', `${keyText}: empty item in list`);
   return items;
 }
 
@@ -284,22 +276,27 @@ function paramsFromText(tokens: { text: string; quoted: boolean }[]): SvcParams 
     const t = tokens[i].text;
     const eq = t.indexOf('=');
     const keyText = eq < 0 ? t : t.slice(0, eq);
-    let value: string | undefined = eq < 0 ? undefined : t.slice(eq + 1);
+    let written: string | undefined = eq < 0 ? undefined : t.slice(eq + 1);
     // key="quoted value" arrives as `key=` followed by a quoted token
-    if (value === '' && i + 1 < tokens.length && tokens[i + 1].quoted) value = tokens[++i].text;
+    if (written === '' && i + 1 < tokens.length && tokens[i + 1].quoted) written = tokens[++i].text;
     const key = svcKeyFromText(keyText);
     if (seen.has(key)) throw new WireError('bad-text', `duplicate SvcParamKey ${keyText}`);
     seen.add(key);
+    // The zone-file level of escapes (\DDD, \X) is removed here, for every key.
+    const value = written === undefined ? undefined : unescapeText(written);
     const need = () => {
       if (value === undefined || value === '') throw new WireError('bad-text', `${keyText} needs a value`);
       return value;
     };
     switch (key) {
       case 0:
-        p.mandatory = need().split(',').map(svcKeyFromText);
+        // Presentation order is free; the wire form lists keys in increasing order (RFC 9460 8).
+        p.mandatory = splitList(need(), keyText)
+          .map(svcKeyFromText)
+          .sort((x, y) => x - y);
         break;
       case 1:
-        p.alpn = splitList(need());
+        p.alpn = splitList(need(), keyText);
         break;
       case 2:
         if (value !== undefined) throw new WireError('bad-text', 'no-default-alpn takes no value');
@@ -312,35 +309,33 @@ function paramsFromText(tokens: { text: string; quoted: boolean }[]): SvcParams 
         break;
       }
       case 4:
-        p.ipv4hint = need()
-          .split(',')
-          .map((a) => ipv4ToText(ipv4FromText(a), 0));
+        p.ipv4hint = splitList(need(), keyText).map((a) => ipv4ToText(ipv4FromText(a), 0));
         break;
       case 5:
         p.ech = fromBase64(need());
         break;
       case 6:
-        p.ipv6hint = need()
-          .split(',')
-          .map((a) => ipv6ToText(ipv6FromText(a), 0));
+        p.ipv6hint = splitList(need(), keyText).map((a) => ipv6ToText(ipv6FromText(a), 0));
         break;
       case 7:
-        p.dohpath = Buffer.from(unescapeText(need()), 'latin1').toString('latin1');
+        p.dohpath = need();
         break;
       case 8:
         if (value !== undefined) throw new WireError('bad-text', 'ohttp takes no value');
         p.ohttp = true;
         break;
       default: {
-        const raw = value === undefined ? '' : unescapeText(value);
         if (p.unknown === undefined) p.unknown = new Map();
         p.unknown.set(
           key,
-          Uint8Array.from(raw, (c) => c.charCodeAt(0)),
+          Uint8Array.from(value ?? '', (c) => c.charCodeAt(0)),
         );
       }
     }
   }
+  // Zone data must be self-consistent (RFC 9460 8, 7.1.1, Appendix D.3 failure cases).
+  const why = checkSvcParams(p);
+  if (why !== undefined) throw new WireError('bad-text', `SVCB parameters: ${why}`);
   return p;
 }
 
@@ -355,19 +350,22 @@ export const svcParams: FieldCodec<SvcParams> = {
 };
 
 /**
- * Semantic checks of RFC 9460 8 (mandatory keys listed and present, no automatic
- * mandatory key 0 inside `mandatory`, alpn present when no-default-alpn is). Returns
- * a reason or undefined. Signals are security input, so this runs in one place.
+ * Semantic checks of RFC 9460 8 (mandatory keys listed once, present, in increasing
+ * order, not the automatically mandatory key 0) and 7.1.1 (alpn present when
+ * no-default-alpn is). Returns a reason or undefined. Signals are security input, so
+ * this runs in one place.
  */
 export function checkSvcParams(p: SvcParams): string | undefined {
   if (p.mandatory) {
+    const present = new Set(svcParamEntries(p).map(([k]) => k));
     const sorted = [...p.mandatory].sort((a, b) => a - b);
     for (let i = 0; i < sorted.length; i++) {
       if (sorted[i] === 0) return 'mandatory lists key 0';
       if (i > 0 && sorted[i] === sorted[i - 1]) return 'mandatory lists a key twice';
-      const present = svcParamEntries(p).some(([k]) => k === sorted[i]);
-      if (!present) return `mandatory key ${svcKeyToText(sorted[i])} is missing`;
+      if (!present.has(sorted[i])) return `mandatory key ${svcKeyToText(sorted[i])} is missing`;
     }
+    for (let i = 1; i < p.mandatory.length; i++)
+      if (p.mandatory[i] <= p.mandatory[i - 1]) return 'mandatory keys are not in increasing order';
   }
   if (p.noDefaultAlpn && !p.alpn) return 'no-default-alpn without alpn';
   return undefined;

@@ -59,6 +59,14 @@ export class WireWriter {
     this.pos += 4;
   }
 
+  /** Claims the next n octets for the caller to fill in `buf`; returns their offset. */
+  reserve(n: number): number {
+    this.#room(n);
+    const at = this.pos;
+    this.pos = at + n;
+    return at;
+  }
+
   setU16(at: number, v: number): void {
     this.buf[at] = v >>> 8;
     this.buf[at + 1] = v & 0xff;
