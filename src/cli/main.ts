@@ -28,6 +28,19 @@ program
     process.stdout.write(`${r.text}\n`);
   });
 
+program
+  .command('lab')
+  .description('run the embedded lab (signed zones served over UDP, TCP, DoT and DoH on 127.<net>.x.y) until stopped')
+  .option('--net <n>', 'second octet of the lab addresses 127.<n>.x.y (default: a free one)')
+  .option('--dns-port <port>', 'UDP and TCP port of every lab server', '53')
+  .option('--dot-port <port>', 'DNS-over-TLS port', '853')
+  .option('--doh-port <port>', 'DNS-over-HTTPS port', '443')
+  .option('--dir <dir>', 'write root hints, trust anchor, zones and certificates here (default: a temp dir)')
+  .action(async (opts) => {
+    const { runLabCommand } = await import('./lab.js');
+    await runLabCommand(opts);
+  });
+
 async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);

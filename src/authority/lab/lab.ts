@@ -46,6 +46,8 @@ export interface Lab {
   /** Root trust anchor (DS) in master-file form, and its file (Unbound `trust-anchor-file` format). */
   trustAnchor: string;
   trustAnchorFile: string;
+  /** Every file the lab wrote into `dir` (root hints, trust anchor, zone files, certificates). */
+  files: string[];
   zones: Map<string, Zone>;
   /** Zone-file text of each (signed) zone, keyed by origin. */
   zoneTexts: Map<string, string>;
@@ -201,13 +203,24 @@ async function tryStart(opts: LabOptions, net: number, dir: string): Promise<Lab
   const rootHints = `${LAB_SERVERS.filter((s) => s.zones.includes('.'))
     .map((s) => `.\t3600000\tIN\tNS\t${s.name}.\n${s.name}.\t3600000\tIN\tA\t${ip(s.host)}`)
     .join('\n')}\n`;
-  await mkdir(dir, { recursive: true });
   const rootHintsFile = join(dir, 'root.hints');
   const trustAnchorFile = join(dir, 'root.key');
-  await writeFile(rootHintsFile, rootHints);
-  await writeFile(trustAnchorFile, `${trustAnchor}\n`);
-  for (const [origin, text] of zoneTexts) await writeFile(join(dir, `${origin === '.' ? 'root.' : origin}zone`), text);
-  for (const s of servers) if (s.certPem) await writeFile(join(dir, `${s.name}.pem`), s.certPem);
+  const files: string[] = [];
+  const write = async (file: string, text: string) => {
+    await writeFile(file, text);
+    files.push(file);
+  };
+  try {
+    await mkdir(dir, { recursive: true });
+    await write(rootHintsFile, rootHints);
+    await write(trustAnchorFile, `${trustAnchor}\n`);
+    for (const [origin, text] of zoneTexts) await write(join(dir, `${origin === '.' ? 'root.' : origin}zone`), text);
+    for (const s of servers) if (s.certPem) await write(join(dir, `${s.name}.pem`), s.certPem);
+  } catch (e) {
+    // An unwritable directory must not leave the servers running.
+    await Promise.all(servers.map((s) => s.server.close()));
+    throw e;
+  }
 
   let closed = false;
   return {
@@ -218,6 +231,7 @@ async function tryStart(opts: LabOptions, net: number, dir: string): Promise<Lab
     rootHintsFile,
     trustAnchor,
     trustAnchorFile,
+    files,
     zones,
     zoneTexts,
     ip,
