@@ -1,4 +1,5 @@
 import {
+  canonicalRdata,
   type Message,
   Name,
   type NameData,
@@ -7,6 +8,7 @@ import {
   RRType,
   type RrsigData,
   type SoaData,
+  toHex,
 } from '../wire/index.js';
 import { LIMITS } from './limits.js';
 
@@ -75,19 +77,62 @@ function setAt(sets: Map<string, RRsetIn>, name: Name, type: number): RRsetIn | 
  */
 export function scrub(msg: Message, zone: Name): Message {
   const inZone = (rr: RR) => rr.name.isSubdomainOf(zone);
-  const answers = msg.answers.filter(inZone);
-  const authorities = msg.authorities.filter(inZone);
+  const answers = uniqueRecords(msg.answers.filter(inZone));
+  const authorities = uniqueRecords(msg.authorities.filter(inZone));
   const targets = new Set<string>();
   for (const rr of [...answers, ...authorities]) {
     if (rr.type === RRType.NS) targets.add((rr.data as NameData).target.key);
   }
-  const additionals = msg.additionals.filter(
-    (rr) =>
-      inZone(rr) &&
-      (rr.type === RRType.A || rr.type === RRType.AAAA || rr.type === RRType.RRSIG) &&
-      targets.has(rr.name.key),
+  const additionals = uniqueRecords(
+    msg.additionals.filter(
+      (rr) =>
+        inZone(rr) &&
+        (rr.type === RRType.A || rr.type === RRType.AAAA || rr.type === RRType.RRSIG) &&
+        targets.has(rr.name.key),
+    ),
   );
   return { ...msg, answers, authorities, additionals };
+}
+
+/**
+ * One section's records with duplicates removed (RFC 2181 5: an RRset holds no two
+ * identical records, so a server repeating one is suppressed, not believed twice).
+ * Records are identical when owner (case-insensitively), class, type and canonical RDATA
+ * (RFC 4034 6.2) agree; the first is kept, with the smallest TTL of its copies.
+ */
+export function uniqueRecords(rrs: RR[]): RR[] {
+  if (rrs.length < 2) return rrs;
+  const byRRset = new Map<string, number>();
+  let shared = false;
+  for (const rr of rrs) {
+    const k = `${rr.name.key}|${rr.type}|${rr.class}`;
+    const n = (byRRset.get(k) ?? 0) + 1;
+    byRRset.set(k, n);
+    if (n > 1) shared = true;
+  }
+  if (!shared) return rrs; // every RRset has one record: nothing can repeat
+  const kept = new Map<string, number>();
+  const out: RR[] = [];
+  for (const rr of rrs) {
+    const k = `${rr.name.key}|${rr.type}|${rr.class}`;
+    if (byRRset.get(k) === 1) {
+      out.push(rr);
+      continue;
+    }
+    let rdata: string;
+    try {
+      rdata = toHex(canonicalRdata(rr.type, rr.data));
+    } catch {
+      out.push(rr); // not encodable: cannot be compared, keep it
+      continue;
+    }
+    const at = kept.get(`${k}|${rdata}`);
+    if (at === undefined) {
+      kept.set(`${k}|${rdata}`, out.length);
+      out.push(rr);
+    } else if (rr.ttl < out[at].ttl) out[at] = { ...out[at], ttl: rr.ttl };
+  }
+  return out;
 }
 
 /** Follows the alias chain for (qname, qtype) through the answer section. */
