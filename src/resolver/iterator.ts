@@ -385,8 +385,7 @@ export class Iterator {
     for (const ns of cut.ns) {
       for (const t of ADDRESS_TYPES) {
         if ((t === RRType.A && !this.opts.ipv4) || (t === RRType.AAAA && !this.opts.ipv6)) continue;
-        const hit = this.deps.cache.get(ns, t, now);
-        if (hit) for (const rr of hit.entry.rrs) out.push({ ip: (rr.data as { address: string }).address, ns });
+        for (const ip of this.#cachedAddresses(ns, t, now) ?? []) out.push({ ip, ns });
       }
       if (cut.zone.isRoot()) {
         for (const ip of this.#hintAddresses.get(ns.key) ?? []) {
@@ -403,13 +402,31 @@ export class Iterator {
     });
   }
 
+  /**
+   * Cached addresses of type `t` for a nameserver name, following cached CNAMEs: a
+   * nameserver name should not be an alias (RFC 2181 10.3), but servers named by one
+   * are common, and the addresses learnt by resolving such a name are owned by the
+   * alias target. Undefined when nothing usable is cached.
+   */
+  #cachedAddresses(ns: Name, t: number, now: number): string[] | undefined {
+    let cur = ns;
+    for (let i = 0; i <= LIMITS.MAX_CNAME_CHAIN; i++) {
+      const hit = this.deps.cache.get(cur, t, now);
+      if (hit) return hit.entry.rrs.map((rr) => (rr.data as { address: string }).address);
+      const cn = this.deps.cache.get(cur, RRType.CNAME, now, { minRank: Rank.NonAuthAnswer });
+      if (!cn) return undefined;
+      cur = (cn.entry.rrs[0].data as NameData).target;
+    }
+    return undefined;
+  }
+
   /** Resolves addresses of nameservers that have none yet (bounded, in parallel). */
   async #resolveNsAddresses(cut: Cut, req: RequestState, depth: number, tried: Set<string>): Promise<boolean> {
     const now = req.now();
     const missing = cut.ns.filter(
       (ns) =>
         !tried.has(`ns:${ns.key}`) &&
-        !ADDRESS_TYPES.some((t) => this.deps.cache.get(ns, t, now)) &&
+        !ADDRESS_TYPES.some((t) => this.#cachedAddresses(ns, t, now) !== undefined) &&
         !req.inProgress.has(`${ns.key}|${RRType.A}`),
     );
     if (missing.length === 0) return false;
