@@ -55,8 +55,10 @@ export class NegativeCache {
     const e = this.#lru.get(key);
     if (e === undefined) return undefined;
     if (e.expires > nowMs) return { entry: e, stale: false };
-    if (allowStale && nowMs - e.expires <= this.staleSeconds * 1000) return { entry: e, stale: true };
-    if (nowMs - e.expires > this.staleSeconds * 1000) this.#lru.delete(key);
+    // like the RRset cache: no stale window at all when serve-stale is off
+    const inWindow = this.staleSeconds > 0 && nowMs - e.expires <= this.staleSeconds * 1000;
+    if (allowStale && inWindow) return { entry: e, stale: true };
+    if (!inWindow) this.#lru.delete(key);
     return undefined;
   }
 

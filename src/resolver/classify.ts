@@ -135,7 +135,22 @@ export function uniqueRecords(rrs: RR[]): RR[] {
   return out;
 }
 
-/** Follows the alias chain for (qname, qtype) through the answer section. */
+/** The deepest DNAME in `answers` whose owner is a proper ancestor of `name` (RFC 6672 2.2: not at the name itself). */
+function dnameAbove(answers: RR[], name: Name): RR | undefined {
+  let best: RR | undefined;
+  for (const rr of answers) {
+    if (rr.type !== RRType.DNAME || rr.name.equals(name) || !name.isSubdomainOf(rr.name)) continue;
+    if (best === undefined || rr.name.labelCount > best.name.labelCount) best = rr;
+  }
+  return best;
+}
+
+/**
+ * Follows the alias chain for (qname, qtype) through the answer section. A DNAME above
+ * the current name takes precedence over a CNAME at it: the CNAME is always synthesised
+ * from the DNAME (RFC 6672 3.2), so a received CNAME that disagrees with the substitution
+ * (forged, or stale) is never followed, and the link is validated through its DNAME.
+ */
 function followChain(
   sets: Map<string, RRsetIn>,
   answers: RR[],
@@ -150,19 +165,10 @@ function followChain(
     seen.add(cur.key);
     const final = setAt(sets, cur, qtype);
     if (final) return { chain, end: cur, final };
-    if (qtype !== RRType.CNAME) {
-      const cn = setAt(sets, cur, RRType.CNAME);
-      if (cn && cn.rrs.length === 1) {
-        const to = (cn.rrs[0].data as NameData).target;
-        chain.push({ kind: 'cname', cname: cn, from: cur, to });
-        cur = to;
-        continue;
-      }
-    }
-    // a DNAME at an ancestor of cur (RFC 6672 2.2: not at cur itself)
-    const dn = answers.find((rr) => rr.type === RRType.DNAME && !rr.name.equals(cur) && cur.isSubdomainOf(rr.name));
-    if (dn && qtype !== RRType.DNAME) {
+    const dn = dnameAbove(answers, cur);
+    if (dn) {
       const dset = setAt(sets, dn.name, RRType.DNAME)!;
+      if (dset.rrs.length !== 1) break; // a DNAME RRset has exactly one record (RFC 6672 2.4)
       let to: Name;
       try {
         to = cur.replaceSuffix(dn.name, (dn.data as NameData).target);
@@ -173,6 +179,15 @@ function followChain(
       chain.push({ kind: 'dname', cname: { rrs: [synthesized], sigs: [] }, dname: dset, from: cur, to });
       cur = to;
       continue;
+    }
+    if (qtype !== RRType.CNAME) {
+      const cn = setAt(sets, cur, RRType.CNAME);
+      if (cn && cn.rrs.length === 1) {
+        const to = (cn.rrs[0].data as NameData).target;
+        chain.push({ kind: 'cname', cname: cn, from: cur, to });
+        cur = to;
+        continue;
+      }
     }
     break;
   }
@@ -188,6 +203,8 @@ export function classify(msg: Message, qname: Name, qtype: number, zone: Name): 
   if (rcode !== Rcode.NOERROR && rcode !== Rcode.NXDOMAIN) {
     return { kind: 'error', rcode, reason: `rcode ${rcode}` };
   }
+  // a server has no say about names outside its zone (the iterator never asks; this guards the caches)
+  if (!qname.isSubdomainOf(zone)) return { kind: 'lame', reason: `${qname} is outside ${zone}` };
   const answerSets = groupSets(msg.answers);
   const { chain, end, final } = followChain(answerSets, msg.answers, qname, qtype);
   const authSets = groupSets(msg.authorities);
@@ -197,14 +214,15 @@ export function classify(msg: Message, qname: Name, qtype: number, zone: Name): 
 
   if (final) return { kind: 'answer', chain, rrset: final, authority: msg.authorities };
 
-  // referral: NS for a zone strictly below `zone`, at or above the name we are after, no AA
+  // referral: NS for a zone strictly below `zone`, at or above the name we are after; without AA, or with AA
+  // but no SOA (some servers set AA on referrals from a zone they also serve)
   const nsOwners = msg.authorities.filter((rr) => rr.type === RRType.NS);
   if (msg.answers.length === 0 || chain.length > 0) {
     const target = end;
     const cutNs = nsOwners.find(
       (rr) => target.isSubdomainOf(rr.name) && !rr.name.equals(zone) && rr.name.isSubdomainOf(zone),
     );
-    if (cutNs && rcode === Rcode.NOERROR && !msg.aa && chain.length === 0) {
+    if (cutNs && rcode === Rcode.NOERROR && (!msg.aa || soaRR === undefined) && chain.length === 0) {
       const child = cutNs.name;
       const ns = setAt(authSets, child, RRType.NS)!;
       const ds = setAt(authSets, child, RRType.DS);
@@ -222,7 +240,10 @@ export function classify(msg: Message, qname: Name, qtype: number, zone: Name): 
   }
 
   if (rcode === Rcode.NXDOMAIN) {
-    if (!msg.aa && chain.length === 0 && !soa) return { kind: 'lame', reason: 'NXDOMAIN without AA or SOA' };
+    // RFC 6604 3: the rcode is about the last name of the chain; believe it only from a server of that name's zone
+    if (chain.length > 0 && (!end.isSubdomainOf(zone) || (!msg.aa && !soa)))
+      return { kind: 'alias', chain, target: end };
+    if (!msg.aa && !soa) return { kind: 'lame', reason: 'NXDOMAIN without AA or SOA' };
     return { kind: 'nxdomain', chain, authority: msg.authorities, soa, name: end };
   }
 

@@ -132,11 +132,16 @@ export class InfraTable {
     return true;
   }
 
-  /** Whether a server may be used now (down servers get one probe per interval). */
+  /**
+   * Whether a server may be used now. A down server is avoided for PROBE_INTERVAL_MS from
+   * when it went down, then gets one probe per interval (a probe made before it went down
+   * does not count).
+   */
   usable(ip: string, now: number): boolean {
     const s = this.#servers.get(ip);
     if (s === undefined || s.downSince === undefined) return true;
-    return s.lastProbe === undefined || now - s.lastProbe >= INFRA.PROBE_INTERVAL_MS;
+    const last = Math.max(s.downSince, s.lastProbe ?? Number.NEGATIVE_INFINITY);
+    return now - last >= INFRA.PROBE_INTERVAL_MS;
   }
 
   /** Current RTO for `ip` (the query timeout to use). */
