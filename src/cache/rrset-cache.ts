@@ -22,6 +22,8 @@ export interface CachedRRset {
   readonly ttl: number;
   /** Learnt over an encrypted transport only (cache partitioning by privacy). */
   readonly encrypted: boolean;
+  /** Parent-side data (glue from a referral), kept apart from what the child zone says. */
+  readonly parentSide: boolean;
   hits: number;
 }
 
@@ -56,6 +58,13 @@ export function rrsetKey(name: Name, type: number): string {
   return `${name.key}${String.fromCharCode(type >> 8, type & 0xff)}`;
 }
 
+/** Marks a parent-side key (a name key is self-delimiting wire form, so this cannot collide). */
+const PARENT_SIDE = 'p';
+
+function keyOf(name: Name, type: number, parentSide: boolean | undefined): string {
+  return parentSide ? `${rrsetKey(name, type)}${PARENT_SIDE}` : rrsetKey(name, type);
+}
+
 function approximateSize(rrs: RR[], sigs: RR[]): number {
   let n = 160;
   for (const rr of [...rrs, ...sigs]) {
@@ -76,6 +85,10 @@ function approximateSize(rrs: RR[], sigs: RR[]): number {
  * The RRset cache: keyed by (owner, type) for class IN, bounded by approximate bytes
  * with LRU eviction, trust-ranked replacement (RFC 2181 5.4.1), TTL caps, optional
  * serve-stale retention and prefetch hints. Every call takes `now` in ms.
+ *
+ * Parent-side data (like Unbound's PACKED_RRSET_PARENT_SIDE) lives under its own keys:
+ * the addresses a parent zone gave as glue stay usable as a last resort when the child
+ * zone's own (higher-ranked) address records lead nowhere or have expired sooner.
  */
 export class RRsetCache {
   readonly #lru: LruMap<string, CachedRRset>;
@@ -124,10 +137,12 @@ export class RRsetCache {
       securityReason?: { ede?: number; text: string };
       encrypted?: boolean;
       ttl?: number;
+      /** Store as parent-side data (glue), apart from the child's records. */
+      parentSide?: boolean;
     } = {},
   ): CachedRRset {
     const first = rrs[0];
-    const key = rrsetKey(first.name, first.type);
+    const key = keyOf(first.name, first.type, opts.parentSide);
     const security = opts.security ?? 'indeterminate';
     const old = this.#lru.peek(key);
     if (old !== undefined && old.expires > nowMs && !mayReplace(old.rank, old.security, rank, security)) return old;
@@ -144,6 +159,7 @@ export class RRsetCache {
       stored: nowMs,
       ttl,
       encrypted: opts.encrypted ?? false,
+      parentSide: opts.parentSide === true,
       hits: 0,
     };
     if (opts.securityReason !== undefined) entry.securityReason = opts.securityReason;
@@ -159,9 +175,9 @@ export class RRsetCache {
     name: Name,
     type: number,
     nowMs: number,
-    opts: { allowStale?: boolean; minRank?: Rank } = {},
+    opts: { allowStale?: boolean; minRank?: Rank; parentSide?: boolean } = {},
   ): RRsetHit | undefined {
-    const key = rrsetKey(name, type);
+    const key = keyOf(name, type, opts.parentSide);
     const e = this.#lru.get(key);
     if (e === undefined) {
       this.misses++;
@@ -193,13 +209,15 @@ export class RRsetCache {
     return { entry: e, ttl, stale: false, prefetch };
   }
 
-  /** Removes one RRset, or every type at `name` when type is omitted. */
+  /** Removes one RRset, or every type at `name` when type is omitted (parent-side copies too). */
   delete(name: Name, type?: number): number {
-    if (type !== undefined) return this.#lru.delete(rrsetKey(name, type)) ? 1 : 0;
+    if (type !== undefined)
+      return (this.#lru.delete(rrsetKey(name, type)) ? 1 : 0) + (this.#lru.delete(keyOf(name, type, true)) ? 1 : 0);
     let n = 0;
     const prefix = name.key;
     for (const k of [...this.#lru.keys()]) {
-      if (k.length === prefix.length + 2 && k.startsWith(prefix)) n += this.#lru.delete(k) ? 1 : 0;
+      const own = k.length === prefix.length + 2 || (k.length === prefix.length + 3 && k.endsWith(PARENT_SIDE));
+      if (own && k.startsWith(prefix)) n += this.#lru.delete(k) ? 1 : 0;
     }
     return n;
   }

@@ -376,16 +376,29 @@ export class Iterator {
       l.push(rr);
       byName.set(k, l);
     }
-    for (const rrs of byName.values()) cache.put(rrs, [], Rank.Additional, now);
+    for (const rrs of byName.values()) {
+      cache.put(rrs, [], Rank.Additional, now);
+      // the parent's word on where the child's servers are, kept even once the child says otherwise
+      cache.put(rrs, [], Rank.Additional, now, { parentSide: true });
+    }
   }
 
-  /** Addresses known for the nameservers of a cut (cache, then root hints). */
-  #addresses(cut: Cut, now: number): { ip: string; ns: Name }[] {
+  /**
+   * Addresses known for the nameservers of a cut (cache, then root hints). As a last
+   * resort (Unbound's processLastResort), also the parent-side glue: the addresses the
+   * parent zone gave, when the child's own address records differ and lead nowhere
+   * (parent and child disagree) or expired before the delegation did.
+   */
+  #addresses(cut: Cut, now: number, lastResort = false): { ip: string; ns: Name }[] {
     const out: { ip: string; ns: Name }[] = [];
     for (const ns of cut.ns) {
       for (const t of ADDRESS_TYPES) {
         if ((t === RRType.A && !this.opts.ipv4) || (t === RRType.AAAA && !this.opts.ipv6)) continue;
         for (const ip of this.#cachedAddresses(ns, t, now) ?? []) out.push({ ip, ns });
+        if (lastResort) {
+          const glue = this.deps.cache.get(ns, t, now, { parentSide: true });
+          for (const rr of glue?.entry.rrs ?? []) out.push({ ip: (rr.data as { address: string }).address, ns });
+        }
       }
       if (cut.zone.isRoot()) {
         for (const ip of this.#hintAddresses.get(ns.key) ?? []) {
@@ -458,12 +471,16 @@ export class Iterator {
     const tried = new Set<string>();
     const failures: string[] = [];
     let targets = 0;
-    for (let round = 0; round < 6; round++) {
+    let lastResort = false;
+    for (let round = 0; round < 8; round++) {
       const now = req.now();
-      const candidates = this.#addresses(cut, now).filter((a) => !tried.has(a.ip));
+      const candidates = this.#addresses(cut, now, lastResort).filter((a) => !tried.has(a.ip));
       if (candidates.length === 0) {
         const more = await this.#resolveNsAddresses(cut, req, depth, tried);
-        if (!more && this.#addresses(cut, req.now()).every((a) => tried.has(a.ip))) break;
+        if (!more && this.#addresses(cut, req.now(), lastResort).every((a) => tried.has(a.ip))) {
+          if (lastResort) break;
+          lastResort = true;
+        }
         continue;
       }
       const order = this.deps.infra.order(
