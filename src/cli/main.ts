@@ -41,6 +41,33 @@ program
     await runLabCommand(opts);
   });
 
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+
+program
+  .command('serve')
+  .description('run the validating recursive resolver until SIGINT/SIGTERM')
+  .option('-c, --config <file>', 'YAML configuration file (flags override it)')
+  .option('-l, --listen <ip:port>', 'serve UDP and TCP here (repeatable; default 127.0.0.1:53)', collect)
+  .option('--acl <cidr>', 'clients allowed (repeatable; default loopback only)', collect)
+  .option('--root-hints <file>', 'root hints in zone-file form (default: built-in IANA hints)')
+  .option('--trust-anchor <file>', 'DS or DNSKEY records in zone-file form (Unbound trust-anchor-file)')
+  .option('--qname-minimisation <mode>', 'off, relaxed or strict')
+  .option('--upstream-port <port>', 'port of the authoritative servers (default 53)')
+  .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+  .action(async (opts) => {
+    const { runServe } = await import('./serve.js');
+    await runServe(opts);
+  });
+
+program
+  .command('start')
+  .description('run the embedded lab and a resolver for it on 127.0.0.1:5300 (what `npm start` runs)')
+  .option('-l, --listen <ip:port>', 'where the resolver serves UDP and TCP', '127.0.0.1:5300')
+  .action(async (opts) => {
+    const { runStart } = await import('./start.js');
+    await runStart(opts);
+  });
+
 async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);

@@ -15,7 +15,7 @@ import type { Message, Question, RR } from './message.js';
 import { Name } from './name.js';
 import { decodeRdata, type RData, rdataFromText, rdataToText } from './rdata.js';
 import { WireReader } from './reader.js';
-import { type Token, TokenCursor, tokenize } from './tokenizer.js';
+import { TextError, type Token, TokenCursor, tokenize } from './tokenizer.js';
 
 /** One record in presentation form: `owner TTL CLASS TYPE RDATA`, tab separated like dig. */
 export function rrToText(rr: RR): string {
@@ -118,6 +118,31 @@ export function parseRR(text: string, ctx: ParseContext = {}): RR {
   const entries = tokenize(text);
   if (entries.length !== 1) throw new WireError('bad-text', `expected one record, found ${entries.length}`);
   return parseRRTokens(entries[0].tokens, entries[0].blankOwner, ctx);
+}
+
+/**
+ * Parses a small file of records in master-file form (root hints, trust anchors): comments,
+ * parentheses and blank owners as in a zone file, names relative to `origin` (default the root),
+ * no $ directives. A record without a TTL gets `defaultTtl` (default 0). Errors are TextErrors
+ * carrying the line.
+ */
+export function parseRecordsFile(text: string, opts: { origin?: Name; defaultTtl?: number } = {}): RR[] {
+  const ctx: ParseContext = { origin: opts.origin ?? Name.ROOT, defaultTtl: opts.defaultTtl ?? 0 };
+  const out: RR[] = [];
+  for (const e of tokenize(text)) {
+    const first = e.tokens[0];
+    if (!e.blankOwner && !first.quoted && first.text.startsWith('$'))
+      throw new TextError(`${first.text}: directives are not supported in this file`, e.line);
+    try {
+      const rr = parseRRTokens(e.tokens, e.blankOwner, ctx);
+      ctx.previousOwner = rr.name;
+      out.push(rr);
+    } catch (err) {
+      if (err instanceof TextError || !(err instanceof WireError)) throw err;
+      throw new TextError(err.message, e.line);
+    }
+  }
+  return out;
 }
 
 function optionToText(o: EdnsOpt): string {

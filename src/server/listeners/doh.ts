@@ -138,7 +138,7 @@ async function answer(ctx: ExchangeContext, stream: http2.ServerHttp2Stream, wir
     ':status': 200,
     'content-type': DNS_MESSAGE,
     'content-length': out.wire.length,
-    'cache-control': `max-age=${freshness(out.response)}`,
+    'cache-control': `max-age=${out.response === undefined ? 0 : freshness(out.response)}`,
   });
   stream.end(out.wire);
 }

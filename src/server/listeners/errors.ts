@@ -1,4 +1,4 @@
-// Errors of the authoritative server frame: bad options at start-up and listeners that cannot
+// Errors of the server frame (authoritative server and resolver service): bad options at start-up and listeners that cannot
 // bind. Protocol problems with clients are never errors: they are answered (FORMERR, SERVFAIL,
 // HTTP 4xx) or dropped, and logged.
 

@@ -2,6 +2,10 @@
 // the frame answers it itself (FORMERR, BADVERS, SERVFAIL) or drops it, call the handler, and
 // encode the reply for the transport (UDP size limit and TC, RFC 7830/8467 padding on encrypted
 // transports, RFC 7828 keepalive on streams).
+//
+// A server that works on octets (the resolver's packet cache answers without decoding) gives a
+// raw handler instead: the frame then only screens the header, logs when a query log is
+// configured, and passes the octets through; over DoT and DoH it still pads the reply.
 
 import {
   decodeMessage,
@@ -35,6 +39,19 @@ export interface QueryInfo {
  */
 export type Handler = (query: Message, info: QueryInfo) => Message | undefined | PromiseLike<Message | undefined>;
 
+/**
+ * Answers one query given as received octets, with the largest reply the transport carries
+ * (`maxSize`: the server's UDP cap over UDP, 65535 on streams; the handler applies the client's
+ * own EDNS limit and sets TC). Returns the reply's octets, which must carry the query's ID, or
+ * `undefined` to drop it. It sees every message with QR clear, malformed ones included (it
+ * answers FORMERR itself). A thrown exception (or a rejected promise) becomes SERVFAIL.
+ */
+export type RawHandler = (
+  raw: Uint8Array,
+  info: QueryInfo,
+  maxSize: number,
+) => Promise<Uint8Array | undefined> | Uint8Array | undefined;
+
 /** The subset of a pino logger the server uses. */
 export interface ServerLogger {
   warn(obj: object, msg?: string): void;
@@ -49,10 +66,16 @@ export const MIN_UDP_PAYLOAD = 512;
 export const DEFAULT_MAX_UDP_PAYLOAD = 1232;
 /** RFC 8467 4.1: block length for padding responses. */
 export const RESPONSE_PAD_BLOCK = 468;
+/** Longest DNS message (the 16-bit length of a stream frame). */
+export const MAX_MESSAGE = 65_535;
 
 export interface ExchangeContext {
-  handler: Handler;
-  queryLog: QueryLog;
+  /** Decoded-message handler; used when there is no `rawHandler`. */
+  handler?: Handler;
+  /** Octets-in, octets-out handler; when given it replaces decode → `handler` → encode. */
+  rawHandler?: RawHandler;
+  /** Every message received, when given; without one the frame logs nothing per query. */
+  queryLog: QueryLog | undefined;
   now: () => number;
   /** Cap on UDP responses and the UDP size the server advertises in its OPT record. */
   maxUdpPayload: number;
@@ -67,9 +90,9 @@ export type Outcome =
   | {
       kind: 'reply';
       wire: Uint8Array;
-      /** The reply as encoded (before truncation). */
-      response: Message;
-      /** The decoded query; absent when the query was malformed (FORMERR). */
+      /** The reply as encoded (before truncation); absent for a raw handler's reply sent as is. */
+      response: Message | undefined;
+      /** The decoded query; absent when the query was malformed (FORMERR) or not decoded (raw handler). */
       query: Message | undefined;
     }
   | { kind: 'drop'; reason: DropReason };
@@ -77,6 +100,7 @@ export type Outcome =
 /** Processes one received message for `info.transport`. Never throws. */
 export async function exchange(ctx: ExchangeContext, wire: Uint8Array, info: QueryInfo): Promise<Outcome> {
   if (wire.length < HEADER_LENGTH) return { kind: 'drop', reason: 'short' };
+  if (ctx.rawHandler !== undefined) return exchangeRaw(ctx, ctx.rawHandler, wire, info);
   const id = (wire[0] << 8) | wire[1];
   const flags = (wire[2] << 8) | wire[3];
   const qr = (flags & 0x8000) !== 0;
@@ -94,14 +118,15 @@ export async function exchange(ctx: ExchangeContext, wire: Uint8Array, info: Que
     return reply(ctx, formerr, undefined, info);
   }
   const q = query.questions[0];
-  logEntry(
-    ctx,
-    info,
-    qr ? 'response' : 'query',
-    id,
-    opcode,
-    q && { name: q.name.toString(), type: q.type, class: q.class },
-  );
+  if (ctx.queryLog !== undefined)
+    logEntry(
+      ctx,
+      info,
+      qr ? 'response' : 'query',
+      id,
+      opcode,
+      q && { name: q.name.toString(), type: q.type, class: q.class },
+    );
   if (qr) return { kind: 'drop', reason: 'response' };
 
   if (query.edns !== undefined && query.edns.version !== 0) {
@@ -115,6 +140,7 @@ export async function exchange(ctx: ExchangeContext, wire: Uint8Array, info: Que
 
   let response: Message | undefined;
   try {
+    if (ctx.handler === undefined) return { kind: 'drop', reason: 'handler' };
     response = await ctx.handler(query, info);
   } catch (err) {
     ctx.log?.warn({ err, transport: info.transport, qname: q?.name.toString() }, 'handler threw: SERVFAIL');
@@ -122,6 +148,65 @@ export async function exchange(ctx: ExchangeContext, wire: Uint8Array, info: Que
   }
   if (response === undefined) return { kind: 'drop', reason: 'handler' };
   return reply(ctx, fixReply(ctx, query, response, info.transport), query, info);
+}
+
+/** The raw-handler path: header screening, optional logging, the handler's octets as the reply. */
+async function exchangeRaw(ctx: ExchangeContext, raw: RawHandler, wire: Uint8Array, info: QueryInfo): Promise<Outcome> {
+  const qr = (wire[2] & 0x80) !== 0;
+  if (ctx.queryLog !== undefined) {
+    const opcode = (wire[2] >>> 3) & 0xf;
+    logEntry(ctx, info, qr ? 'response' : 'query', (wire[0] << 8) | wire[1], opcode, peekQuestion(wire));
+  }
+  if (qr) return { kind: 'drop', reason: 'response' };
+  let out: Uint8Array | undefined;
+  try {
+    out = await raw(wire, info, info.transport === 'udp' ? ctx.maxUdpPayload : MAX_MESSAGE);
+  } catch (err) {
+    ctx.log?.warn({ err, transport: info.transport, client: info.client }, 'handler threw: SERVFAIL');
+    return rawServfail(ctx, wire, info);
+  }
+  if (out === undefined) return { kind: 'drop', reason: 'handler' };
+  if (out.length < HEADER_LENGTH || out.length > MAX_MESSAGE) {
+    ctx.log?.warn({ transport: info.transport, length: out.length }, 'handler reply has a bad length: dropped');
+    return { kind: 'drop', reason: 'handler' };
+  }
+  if (info.transport === 'dot' || info.transport === 'doh') return encryptedRaw(ctx, wire, out, info);
+  return { kind: 'reply', wire: out, response: undefined, query: undefined };
+}
+
+/**
+ * A raw reply on an encrypted transport: re-encoded through the decoded path so that it gets
+ * RFC 8467 padding and RFC 7828 keepalive like any other (TLS costs more than this anyway).
+ */
+function encryptedRaw(ctx: ExchangeContext, wire: Uint8Array, out: Uint8Array, info: QueryInfo): Outcome {
+  let query: Message;
+  let response: Message;
+  try {
+    query = decodeMessage(wire);
+    response = decodeMessage(out);
+  } catch {
+    // A query the handler answered without it decoding (FORMERR): nothing to pad.
+    return { kind: 'reply', wire: out, response: undefined, query: undefined };
+  }
+  return reply(ctx, fixReply(ctx, query, response, info.transport), query, info);
+}
+
+/** SERVFAIL for a query a raw handler failed on: the decoded path's reply when it decodes, else the header's. */
+function rawServfail(ctx: ExchangeContext, wire: Uint8Array, info: QueryInfo): Outcome {
+  try {
+    const query = decodeMessage(wire);
+    return reply(ctx, errorReply(ctx, query, Rcode.SERVFAIL), query, info);
+  } catch {
+    const flags = (wire[2] << 8) | wire[3];
+    const m = newMessage({
+      id: (wire[0] << 8) | wire[1],
+      qr: true,
+      opcode: (flags >>> 11) & 0xf,
+      rd: (flags & 0x0100) !== 0,
+      rcode: Rcode.SERVFAIL,
+    });
+    return reply(ctx, m, undefined, info);
+  }
 }
 
 /** The UDP payload limit for a reply to `query` (RFC 6891 6.2.5, capped by the server). */
@@ -224,6 +309,7 @@ function logEntry(
   opcode: number,
   q: { name: string; type: number; class: number } | undefined,
 ): void {
+  if (ctx.queryLog === undefined) return;
   ctx.queryLog.add({
     time: ctx.now(),
     transport: info.transport,

@@ -1,7 +1,8 @@
-// The authoritative server's query log: a bounded ring buffer of every query the listeners
-// decoded (answered, refused, dropped or malformed alike), written before the handler runs.
-// Tests read it to prove what crossed the wire and in which transport; live subscribers and the
-// `sealdns:authority:query` diagnostics channel see each entry as it is written.
+// A server's query log: a bounded ring buffer of every query the listeners received (answered,
+// refused, dropped or malformed alike), written before the handler runs. Tests read it to prove
+// what crossed the wire and in which transport; live subscribers and a diagnostics channel
+// (`sealdns:authority:query` by default, `sealdns:server:query` for the resolver service) see
+// each entry as it is written. Servers that need no per-query cost run without one.
 
 import diagnostics_channel from 'node:diagnostics_channel';
 
@@ -38,8 +39,10 @@ export interface QueryLogEntry {
 
 export type QueryLogListener = (entry: QueryLogEntry) => void;
 
-/** Published on for every entry; observe/ subscribes. */
+/** The authoritative server's entries are published here (the default); observe/ subscribes. */
 export const queryChannel = diagnostics_channel.channel('sealdns:authority:query');
+/** The resolver service's entries are published here. */
+export const serverQueryChannel = diagnostics_channel.channel('sealdns:server:query');
 
 export const DEFAULT_QUERY_LOG_CAPACITY = 10_000;
 
@@ -51,10 +54,12 @@ export class QueryLog {
   #size = 0;
   #total = 0;
   readonly #listeners = new Set<QueryLogListener>();
+  readonly #channel: diagnostics_channel.Channel;
 
-  constructor(capacity = DEFAULT_QUERY_LOG_CAPACITY) {
+  constructor(capacity = DEFAULT_QUERY_LOG_CAPACITY, channel: diagnostics_channel.Channel = queryChannel) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`query log capacity ${capacity}`);
     this.capacity = capacity;
+    this.#channel = channel;
     this.#ring = new Array(capacity);
   }
 
@@ -97,7 +102,7 @@ export class QueryLog {
         // a subscriber's bug must not break serving
       }
     }
-    if (queryChannel.hasSubscribers) queryChannel.publish(entry);
+    if (this.#channel.hasSubscribers) this.#channel.publish(entry);
   }
 
   /** Calls `listener` for each new entry; returns the unsubscribe function. */

@@ -1,6 +1,6 @@
 import type { ServeTransport } from './querylog.js';
 
-/** One bound listener of the authoritative server. */
+/** One bound listener of a server built on the frame. */
 export interface Listener {
   readonly kind: ServeTransport;
   /** The bound port (the kernel's choice when 0 was asked for). */
