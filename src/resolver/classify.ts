@@ -74,11 +74,24 @@ function setAt(sets: Map<string, RRsetIn>, name: Name, type: number): RRsetIn | 
  * Removes what a server for `zone` has no authority to tell us (RFC 2181 5.4.1,
  * RFC 5452 6; Unbound's scrubber): records outside the zone in every section, and
  * additional records other than addresses of nameservers named in the response.
+ *
+ * One exception, for lameness detection: an empty NOERROR answer without SOA whose
+ * authority section holds NS records of an ancestor of the zone is an upward referral
+ * (a server that does not serve the zone). Those NS records are kept so classify()
+ * sees the lameness (they are never cached), and the additional section is dropped.
  */
 export function scrub(msg: Message, zone: Name): Message {
   const inZone = (rr: RR) => rr.name.isSubdomainOf(zone);
   const answers = uniqueRecords(msg.answers.filter(inZone));
-  const authorities = uniqueRecords(msg.authorities.filter(inZone));
+  const upward =
+    answers.length === 0 &&
+    msg.rcode === Rcode.NOERROR &&
+    !msg.authorities.some((rr) => rr.type === RRType.SOA) &&
+    msg.authorities.some((rr) => rr.type === RRType.NS && !rr.name.equals(zone) && zone.isSubdomainOf(rr.name));
+  const authorities = uniqueRecords(
+    msg.authorities.filter((rr) => inZone(rr) || (upward && rr.type === RRType.NS && zone.isSubdomainOf(rr.name))),
+  );
+  if (upward) return { ...msg, answers, authorities, additionals: [] };
   const targets = new Set<string>();
   for (const rr of [...answers, ...authorities]) {
     if (rr.type === RRType.NS) targets.add((rr.data as NameData).target.key);
