@@ -248,7 +248,20 @@ export class Iterator {
       }
       const minimised = qname !== name;
       if (minimised) iteration++;
-      const got = await this.#queryCut(cut, qname, qtype, req, depth);
+      const hopsBefore = req.hops.length;
+      let got: Accepted;
+      try {
+        got = await this.#queryCut(cut, qname, qtype, req, depth);
+      } catch (e) {
+        // RFC 9156 relaxed mode: servers that answer minimised queries badly (REFUSED, SERVFAIL, lame) get the full
+        // name; not when nobody answered at all (asking again would only spend the time budget)
+        const answered = req.hops.slice(hopsBefore).some((h) => h.outcome.startsWith('rcode'));
+        if (!minimised || this.opts.qnameMinimisation !== 'relaxed' || !(e instanceof ResolveFailure) || !answered)
+          throw e;
+        req.note('qmin', `minimised query ${qname} failed (${e.message}); asking the full name`);
+        minimise = false;
+        continue;
+      }
       const c = got.classified;
       if (c.kind === 'referral') {
         if (++referrals > LIMITS.MAX_REFERRALS)
@@ -368,7 +381,24 @@ export class Iterator {
   #cacheReferral(c: Extract<Classified, { kind: 'referral' }>, now: number): void {
     const { cache } = this.deps;
     cache.put(c.ns.rrs, c.ns.sigs, Rank.NonAuthAuthority, now);
-    if (c.ds) cache.put(c.ds.rrs, c.ds.sigs, Rank.NonAuthAuthority, now);
+    // The DS RRset (or the NSEC/NSEC3 proof that there is none) travels with the referral: keep it where a DS
+    // lookup finds it, so the chain of trust does not ask the parent again. It is validated before any use.
+    if (c.ds && c.ds.sigs.length > 0) cache.put(c.ds.rrs, c.ds.sigs, Rank.NonAuthAnswer, now);
+    else if (!c.ds && c.proofs.length > 0) {
+      const ttl = Math.min(...c.proofs.map((rr) => rr.ttl));
+      this.deps.negative.put(
+        {
+          kind: 'nodata',
+          name: c.zone,
+          type: RRType.DS,
+          authority: c.proofs,
+          security: 'indeterminate',
+          ttl,
+          encrypted: false,
+        },
+        now,
+      );
+    }
     const byName = new Map<string, RR[]>();
     for (const rr of c.glue) {
       const k = `${rr.name.key}|${rr.type}`;
@@ -440,6 +470,8 @@ export class Iterator {
       (ns) =>
         !tried.has(`ns:${ns.key}`) &&
         !ADDRESS_TYPES.some((t) => this.#cachedAddresses(ns, t, now) !== undefined) &&
+        // root servers named in the hints have their addresses there: asking the root for them again is useless
+        !(cut.zone.isRoot() && this.#hintAddresses.has(ns.key)) &&
         !req.inProgress.has(`${ns.key}|${RRType.A}`),
     );
     if (missing.length === 0) return false;
@@ -560,7 +592,8 @@ export class Iterator {
     req.hops.push(hop);
     let reply: Awaited<ReturnType<Upstream['query']>>;
     try {
-      reply = await upstream.query(wire, target, AbortSignal.timeout(Math.max(1, timeout)));
+      // AbortSignal.timeout takes whole milliseconds only (a fractional RTO throws ERR_OUT_OF_RANGE)
+      reply = await upstream.query(wire, target, AbortSignal.timeout(Math.max(1, Math.ceil(timeout))));
     } catch (e) {
       const code = (e as { code?: string }).code ?? 'error';
       hop.outcome = code;

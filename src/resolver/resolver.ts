@@ -1,6 +1,7 @@
 import { NegativeCache } from '../cache/negative-cache.js';
 import { PacketCache, scanQuery } from '../cache/packet-cache.js';
 import { RRsetCache } from '../cache/rrset-cache.js';
+import { TrustAnchors } from '../dnssec/anchors.js';
 import type { Clock } from '../transport/clock.js';
 import { InfraTable } from '../transport/infra.js';
 import type { Random } from '../transport/random.js';
@@ -22,6 +23,7 @@ import { Iterator, type IteratorOptions, type Resolution } from './iterator.js';
 import { LIMITS } from './limits.js';
 import { RequestState, ResolveFailure } from './request.js';
 import { buildResponse, minTtl, responseFor, servfail } from './respond.js';
+import { DnssecValidator } from './validate.js';
 
 export interface ResolverConfig {
   qnameMinimisation: 'off' | 'relaxed' | 'strict';
@@ -93,6 +95,8 @@ export class Resolver {
   readonly packets: PacketCache;
   readonly infra = new InfraTable();
   readonly iterator: Iterator;
+  /** DNSSEC validation, present when trust anchors are configured. */
+  readonly validator: DnssecValidator | undefined;
   readonly #clock: Clock;
   readonly #inflight = new Map<string, Promise<Resolution>>();
   #active = 0;
@@ -111,9 +115,18 @@ export class Resolver {
     });
     this.negative = new NegativeCache({ maxTtl: c.negativeMaxTtl, staleSeconds: stale, maxBytes: c.cacheMaxBytes / 4 });
     this.packets = new PacketCache(c.cacheMaxBytes / 4);
+    const anchors = new TrustAnchors(deps.trustAnchors ?? []);
+    this.validator =
+      anchors.size > 0
+        ? new DnssecValidator(
+            anchors,
+            () => this.iterator,
+            () => deps.clock.now(),
+          )
+        : undefined;
     const itOpts: IteratorOptions = {
       qnameMinimisation: c.qnameMinimisation,
-      dnssecOk: false,
+      dnssecOk: this.validator !== undefined,
       upstreamPort: c.upstreamPort,
       ipv4: c.ipv4,
       ipv6: c.ipv6,
@@ -128,6 +141,7 @@ export class Resolver {
         negative: this.negative,
         infra: this.infra,
         rootHints: deps.rootHints,
+        validator: this.validator,
       },
       itOpts,
     );

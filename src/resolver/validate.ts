@@ -1,0 +1,365 @@
+import type { Security } from '../cache/rank.js';
+import type { TrustAnchors } from '../dnssec/anchors.js';
+import { verifyDnskeySet } from '../dnssec/validate/keys.js';
+import * as nsec from '../dnssec/validate/nsec.js';
+import * as nsec3 from '../dnssec/validate/nsec3.js';
+import { verifyRRset } from '../dnssec/validate/rrset.js';
+import { ValidationBudget, type Verdict } from '../dnssec/validate/types.js';
+import { type DnskeyData, EDE, Name, type RR, RRType, type RrsigData, type SoaData } from '../wire/index.js';
+import type { AliasLink, Classified, RRsetIn } from './classify.js';
+import type { Iterator, ResponseValidator, SecurityVerdict } from './iterator.js';
+import type { RequestState } from './request.js';
+
+/** What the chain of trust knows about one zone's keys. */
+type KeyEntry =
+  | { status: 'secure'; keys: DnskeyData[]; expires: number }
+  | { status: 'insecure' | 'bogus' | 'indeterminate'; reason: string; ede?: number; expires: number };
+
+const KEY_CACHE_MAX = 10_000;
+const MAX_KEY_TTL_S = 3600;
+const NEGATIVE_KEY_TTL_S = 60;
+
+export interface ValidatorOptions {
+  /** Allowed clock skew for signature validity windows (s). */
+  skewSec?: number;
+  /** RFC 9905: treat SHA-1 DS digests and algorithms 5/7 as insecure. */
+  sha1Insecure?: boolean;
+}
+
+/**
+ * DNSSEC validation of iterator results (RFC 4033-4035, 5155, 6840): builds the chain
+ * of trust from the configured anchors down to the zone that answered — fetching DS
+ * and DNSKEY through the iterator with validation off and verifying them here — then
+ * checks every RRset of the response and the denial proofs. Key sets are cached per
+ * zone; the crypto budget is per client request (KeyTrap, CVE-2023-50387).
+ */
+export class DnssecValidator implements ResponseValidator {
+  readonly #anchors: TrustAnchors;
+  readonly #iterator: () => Iterator;
+  readonly #nowMs: () => number;
+  readonly #keys = new Map<string, KeyEntry>();
+  readonly #pending = new Map<string, Promise<KeyEntry>>();
+  readonly #budgets = new WeakMap<RequestState, ValidationBudget>();
+  readonly opts: ValidatorOptions;
+
+  constructor(anchors: TrustAnchors, iterator: () => Iterator, nowMs: () => number, opts: ValidatorOptions = {}) {
+    this.#anchors = anchors;
+    this.#iterator = iterator;
+    this.#nowMs = nowMs;
+    this.opts = opts;
+  }
+
+  #budget(req: RequestState): ValidationBudget {
+    let b = this.#budgets.get(req);
+    if (b === undefined) {
+      b = new ValidationBudget();
+      this.#budgets.set(req, b);
+    }
+    return b;
+  }
+
+  #nowSec(): number {
+    return Math.floor(this.#nowMs() / 1000);
+  }
+
+  /** Forgets cached key sets (all, or one zone). */
+  flushKeys(zone?: Name): void {
+    if (zone === undefined) this.#keys.clear();
+    else this.#keys.delete(zone.key);
+  }
+
+  async validate(
+    c: Classified,
+    zone: Name,
+    qname: Name,
+    qtype: number,
+    req: RequestState,
+    depth: number,
+  ): Promise<SecurityVerdict> {
+    if (this.#anchors.closest(zone) === undefined)
+      return { status: 'insecure', reason: `no trust anchor above ${zone}` };
+    // a DNSKEY RRset at its own apex is validated by the chain itself
+    if (c.kind === 'answer' && qtype === RRType.DNSKEY && c.chain.length === 0 && c.rrset.rrs[0].name.equals(zone)) {
+      return verdictOfKeys(await this.keysFor(zone, req, depth));
+    }
+    const budget = this.#budget(req);
+    const zoneKeys = await this.keysFor(zone, req, depth);
+    if (zoneKeys.status !== 'secure') return verdictOfKeys(zoneKeys);
+    let result: SecurityVerdict = { status: 'secure' };
+    const worse = (v: SecurityVerdict) => {
+      if (rankOf(v.status) < rankOf(result.status)) result = v;
+    };
+    const chain: AliasLink[] = c.kind === 'referral' || c.kind === 'lame' || c.kind === 'error' ? [] : c.chain;
+    for (const link of chain) {
+      const set = link.kind === 'dname' && link.dname ? link.dname : link.cname;
+      // a synthesized CNAME is covered by the DNAME's signature (RFC 6672 5.3.1)
+      worse(await this.#verifySet(set, zone, c, req, depth, budget));
+    }
+    if (result.status === 'bogus') return result;
+    switch (c.kind) {
+      case 'answer':
+        worse(await this.#verifySet(c.rrset, zone, c, req, depth, budget));
+        break;
+      case 'nxdomain':
+      case 'nodata':
+        worse(await this.#verifyDenial(c.kind, c.name, qtype, c.authority, zone, req, depth, budget));
+        break;
+      default:
+        break;
+    }
+    return result;
+  }
+
+  /** Verifies one RRset with the keys of its signer; a wildcard expansion needs a proof from the authority section. */
+  async #verifySet(
+    set: RRsetIn,
+    zone: Name,
+    c: Classified,
+    req: RequestState,
+    depth: number,
+    budget: ValidationBudget,
+  ): Promise<SecurityVerdict> {
+    const owner = set.rrs[0].name;
+    const signer = signerOf(set.sigs, owner) ?? zone;
+    const keys = signer.equals(zone) ? await this.keysFor(zone, req, depth) : await this.keysFor(signer, req, depth);
+    if (keys.status !== 'secure') return verdictOfKeys(keys);
+    const v = verifyRRset(set.rrs, set.sigs, keys.keys, signer, this.#nowSec(), budget, { skewSec: this.opts.skewSec });
+    if (v.status !== 'secure') return toVerdict(v);
+    if (v.wildcard) {
+      const authority = 'authority' in c ? (c.authority as RR[]) : [];
+      const denial = await this.#verifiedDenialRecords(authority, signer, req, depth, budget);
+      if ('status' in denial) return denial;
+      const proof =
+        denial.nsec3.length > 0
+          ? nsec3.proveWildcardAnswer(owner, v.wildcard.source, signer, denial.nsec3, budget)
+          : nsec.proveWildcardAnswer(owner, v.wildcard.source, denial.nsec);
+      if (proof.status !== 'secure')
+        return {
+          status: 'bogus',
+          ede: proof.ede ?? EDE.NSEC_MISSING,
+          reason: `wildcard answer ${owner}: ${proof.reason}`,
+        };
+    }
+    return { status: 'secure' };
+  }
+
+  /** Verifies the NSEC/NSEC3 (and SOA) records of an authority section with the zone keys. */
+  async #verifiedDenialRecords(
+    authority: RR[],
+    zone: Name,
+    req: RequestState,
+    depth: number,
+    budget: ValidationBudget,
+  ): Promise<{ nsec: RR[]; nsec3: RR[] } | SecurityVerdict> {
+    const sets = groupSets(
+      authority.filter(
+        (rr) => rr.type === RRType.NSEC || rr.type === RRType.NSEC3 || isSigOf(rr, [RRType.NSEC, RRType.NSEC3]),
+      ),
+    );
+    const out = { nsec: [] as RR[], nsec3: [] as RR[] };
+    for (const set of sets) {
+      const signer = signerOf(set.sigs, set.rrs[0].name) ?? zone;
+      const keys = await this.keysFor(signer, req, depth);
+      if (keys.status !== 'secure') return verdictOfKeys(keys);
+      const v = verifyRRset(set.rrs, set.sigs, keys.keys, signer, this.#nowSec(), budget, {
+        skewSec: this.opts.skewSec,
+      });
+      if (v.status === 'bogus') return toVerdict(v);
+      if (v.status !== 'secure') continue;
+      (set.rrs[0].type === RRType.NSEC ? out.nsec : out.nsec3).push(...set.rrs);
+    }
+    return out;
+  }
+
+  async #verifyDenial(
+    kind: 'nxdomain' | 'nodata',
+    name: Name,
+    qtype: number,
+    authority: RR[],
+    zone: Name,
+    req: RequestState,
+    depth: number,
+    budget: ValidationBudget,
+  ): Promise<SecurityVerdict> {
+    const soaRR = authority.find((rr) => rr.type === RRType.SOA);
+    if (soaRR) {
+      const soaSet: RRsetIn = {
+        rrs: authority.filter((rr) => rr.type === RRType.SOA && rr.name.equals(soaRR.name)),
+        sigs: authority.filter((rr) => isSigOf(rr, [RRType.SOA]) && rr.name.equals(soaRR.name)),
+      };
+      const signer = signerOf(soaSet.sigs, soaRR.name) ?? zone;
+      const keys = await this.keysFor(signer, req, depth);
+      if (keys.status !== 'secure') return verdictOfKeys(keys);
+      const v = verifyRRset(soaSet.rrs, soaSet.sigs, keys.keys, signer, this.#nowSec(), budget, {
+        skewSec: this.opts.skewSec,
+      });
+      if (v.status !== 'secure') return toVerdict(v);
+    }
+    const denial = await this.#verifiedDenialRecords(authority, zone, req, depth, budget);
+    if ('status' in denial) return denial;
+    if (denial.nsec.length === 0 && denial.nsec3.length === 0)
+      return { status: 'bogus', ede: EDE.NSEC_MISSING, reason: `no NSEC/NSEC3 proof for ${kind} at ${name}` };
+    const v =
+      denial.nsec3.length > 0
+        ? kind === 'nxdomain'
+          ? nsec3.proveNxdomain(name, zone, denial.nsec3, budget)
+          : nsec3.proveNodata(name, qtype, zone, denial.nsec3, budget)
+        : kind === 'nxdomain'
+          ? nsec.proveNxdomain(name, zone, denial.nsec)
+          : nsec.proveNodata(name, qtype, zone, denial.nsec);
+    if (v.status === 'secure' || v.status === 'insecure') return toVerdict(v);
+    return { status: 'bogus', ede: v.ede ?? EDE.NSEC_MISSING, reason: `${kind} at ${name}: ${v.reason}` };
+  }
+
+  /** The validated keys of `zone`, building the chain of trust from the nearest anchor. */
+  keysFor(zone: Name, req: RequestState, depth: number): Promise<KeyEntry> {
+    const k = zone.key;
+    const cached = this.#keys.get(k);
+    if (cached && cached.expires > this.#nowMs()) return Promise.resolve(cached);
+    const running = this.#pending.get(k);
+    if (running) return running;
+    const p = this.#buildKeys(zone, req, depth)
+      .then((e) => {
+        if (this.#keys.size >= KEY_CACHE_MAX) this.#keys.clear();
+        this.#keys.set(k, e);
+        return e;
+      })
+      .finally(() => this.#pending.delete(k));
+    this.#pending.set(k, p);
+    return p;
+  }
+
+  async #buildKeys(zone: Name, req: RequestState, depth: number): Promise<KeyEntry> {
+    const now = this.#nowMs();
+    const neg = (status: 'insecure' | 'bogus' | 'indeterminate', reason: string, ede?: number): KeyEntry => ({
+      status,
+      reason,
+      ede,
+      expires: now + NEGATIVE_KEY_TTL_S * 1000,
+    });
+    const anchor = this.#anchors.get(zone);
+    if (anchor === undefined && this.#anchors.closest(zone) === undefined)
+      return neg('insecure', `no trust anchor above ${zone}`);
+    const budget = this.#budget(req);
+    let ds = anchor?.ds ?? [];
+    if (anchor === undefined) {
+      // the DS RRset (or its proven absence) comes from the parent, validated with the parent's keys
+      const it = this.#iterator();
+      let dsRes: Awaited<ReturnType<Iterator['resolve']>>;
+      try {
+        dsRes = await it.resolve(zone, RRType.DS, req, depth + 1, { validate: false });
+      } catch (e) {
+        return neg('bogus', `cannot fetch DS for ${zone}: ${(e as Error).message}`, EDE.DNSKEY_MISSING);
+      }
+      if (dsRes.kind === 'answer' && dsRes.chain.length === 0) {
+        const signer = signerOf(dsRes.rrset.sigs, zone);
+        if (signer === undefined || signer.equals(zone) || !zone.isSubdomainOf(signer))
+          return neg('bogus', `DS for ${zone} is not signed by its parent`, EDE.RRSIGS_MISSING);
+        const parentKeys = await this.keysFor(signer, req, depth + 1);
+        if (parentKeys.status !== 'secure')
+          return parentKeys.status === 'insecure' ? neg('insecure', parentKeys.reason) : { ...parentKeys };
+        const v = verifyRRset(dsRes.rrset.rrs, dsRes.rrset.sigs, parentKeys.keys, signer, this.#nowSec(), budget, {
+          skewSec: this.opts.skewSec,
+        });
+        if (v.status !== 'secure')
+          return neg(v.status === 'insecure' ? 'insecure' : 'bogus', `DS ${zone}: ${v.reason}`, v.ede);
+        ds = dsRes.rrset.rrs.map((rr) => rr.data as import('../wire/index.js').DsData);
+      } else if (dsRes.kind === 'nodata' || dsRes.kind === 'nxdomain') {
+        const parent = denialZone(dsRes.authority) ?? zone.parent();
+        const parentKeys = await this.keysFor(parent, req, depth + 1);
+        if (parentKeys.status === 'insecure') return neg('insecure', parentKeys.reason);
+        if (parentKeys.status !== 'secure') return { ...parentKeys };
+        const denial = await this.#verifiedDenialRecords(dsRes.authority, parent, req, depth + 1, budget);
+        if ('status' in denial) return neg('bogus', `no-DS proof for ${zone}: ${denial.reason ?? ''}`, denial.ede);
+        const proof =
+          denial.nsec3.length > 0
+            ? nsec3.proveNoDs(zone, parent, denial.nsec3, budget)
+            : denial.nsec.length > 0
+              ? nsec.proveNoDs(zone, denial.nsec)
+              : { status: 'bogus' as const, ede: EDE.NSEC_MISSING, reason: 'no NSEC/NSEC3 records' };
+        if (proof.status === 'secure' || proof.status === 'insecure')
+          return neg('insecure', `${zone} is an insecure delegation (${proof.reason})`);
+        return neg('bogus', `DS for ${zone} missing without proof: ${proof.reason}`, proof.ede ?? EDE.NSEC_MISSING);
+      } else {
+        return neg('bogus', `unexpected DS answer for ${zone}`, EDE.DNSKEY_MISSING);
+      }
+    }
+    // DNSKEY RRset of the zone, authenticated by the DS set (or anchor keys)
+    let keyRes: Awaited<ReturnType<Iterator['resolve']>>;
+    try {
+      keyRes = await this.#iterator().resolve(zone, RRType.DNSKEY, req, depth + 1, { validate: false });
+    } catch (e) {
+      return neg('bogus', `cannot fetch DNSKEY for ${zone}: ${(e as Error).message}`, EDE.DNSKEY_MISSING);
+    }
+    if (keyRes.kind !== 'answer' || keyRes.chain.length > 0)
+      return neg('bogus', `no DNSKEY RRset at ${zone}`, EDE.DNSKEY_MISSING);
+    const v = verifyDnskeySet(
+      keyRes.rrset.rrs,
+      keyRes.rrset.sigs,
+      { ds, dnskeys: anchor?.dnskeys ?? [] },
+      zone,
+      this.#nowSec(),
+      budget,
+      { sha1Insecure: this.opts.sha1Insecure },
+    );
+    if (v.status === 'secure') {
+      const ttl = Math.min(MAX_KEY_TTL_S, ...keyRes.rrset.rrs.map((rr) => rr.ttl));
+      return { status: 'secure', keys: v.keys, expires: now + Math.max(1, ttl) * 1000 };
+    }
+    return neg(v.status === 'insecure' ? 'insecure' : 'bogus', `DNSKEY ${zone}: ${v.reason}`, v.ede);
+  }
+}
+
+function rankOf(s: Security): number {
+  return s === 'bogus' ? 0 : s === 'indeterminate' ? 1 : s === 'insecure' ? 2 : 3;
+}
+
+function verdictOfKeys(k: KeyEntry): SecurityVerdict {
+  if (k.status === 'secure') return { status: 'secure' };
+  return { status: k.status, ede: k.ede, reason: k.reason };
+}
+
+function toVerdict(v: Verdict): SecurityVerdict {
+  return { status: v.status, ede: v.ede, reason: v.reason };
+}
+
+function isSigOf(rr: RR, types: number[]): boolean {
+  return rr.type === RRType.RRSIG && types.includes((rr.data as RrsigData).typeCovered);
+}
+
+/** The signer named by the RRSIGs of a set, when it encloses the owner. */
+function signerOf(sigs: RR[], owner: Name): Name | undefined {
+  for (const s of sigs) {
+    const signer = (s.data as RrsigData).signerName;
+    if (owner.isSubdomainOf(signer)) return signer;
+  }
+  return undefined;
+}
+
+/** The zone a negative answer speaks for: the SOA owner. */
+function denialZone(authority: RR[]): Name | undefined {
+  const soa = authority.find((rr) => rr.type === RRType.SOA);
+  return soa ? soa.name : undefined;
+}
+
+function groupSets(rrs: RR[]): RRsetIn[] {
+  const sets = new Map<string, RRsetIn>();
+  for (const rr of rrs) {
+    if (rr.type === RRType.RRSIG) continue;
+    const k = `${rr.name.key}|${rr.type}`;
+    let s = sets.get(k);
+    if (!s) {
+      s = { rrs: [], sigs: [] };
+      sets.set(k, s);
+    }
+    s.rrs.push(rr);
+  }
+  for (const rr of rrs) {
+    if (rr.type !== RRType.RRSIG) continue;
+    const s = sets.get(`${rr.name.key}|${(rr.data as RrsigData).typeCovered}`);
+    if (s) s.sigs.push(rr);
+  }
+  return [...sets.values()];
+}
+
+export { Name, type SoaData };
