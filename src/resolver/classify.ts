@@ -227,29 +227,27 @@ export function classify(msg: Message, qname: Name, qtype: number, zone: Name): 
 
   if (final) return { kind: 'answer', chain, rrset: final, authority: msg.authorities };
 
+  // From here on the answer section holds nothing relevant beyond the alias chain: records that are neither on
+  // the chain nor the answer are ignored (RFC 2308 2.2: NODATA is "no relevant answers"; Unbound's normalisation).
   // referral: NS for a zone strictly below `zone`, at or above the name we are after; without AA, or with AA
   // but no SOA (some servers set AA on referrals from a zone they also serve)
   const nsOwners = msg.authorities.filter((rr) => rr.type === RRType.NS);
-  if (msg.answers.length === 0 || chain.length > 0) {
-    const target = end;
-    const cutNs = nsOwners.find(
-      (rr) => target.isSubdomainOf(rr.name) && !rr.name.equals(zone) && rr.name.isSubdomainOf(zone),
+  const cutNs = nsOwners.find(
+    (rr) => end.isSubdomainOf(rr.name) && !rr.name.equals(zone) && rr.name.isSubdomainOf(zone),
+  );
+  if (cutNs && rcode === Rcode.NOERROR && (!msg.aa || soaRR === undefined) && chain.length === 0) {
+    const child = cutNs.name;
+    const ns = setAt(authSets, child, RRType.NS)!;
+    const ds = setAt(authSets, child, RRType.DS);
+    const proofs = msg.authorities.filter(
+      (rr) =>
+        rr.type === RRType.NSEC ||
+        rr.type === RRType.NSEC3 ||
+        (rr.type === RRType.RRSIG &&
+          ((rr.data as RrsigData).typeCovered === RRType.NSEC || (rr.data as RrsigData).typeCovered === RRType.NSEC3)),
     );
-    if (cutNs && rcode === Rcode.NOERROR && (!msg.aa || soaRR === undefined) && chain.length === 0) {
-      const child = cutNs.name;
-      const ns = setAt(authSets, child, RRType.NS)!;
-      const ds = setAt(authSets, child, RRType.DS);
-      const proofs = msg.authorities.filter(
-        (rr) =>
-          rr.type === RRType.NSEC ||
-          rr.type === RRType.NSEC3 ||
-          (rr.type === RRType.RRSIG &&
-            ((rr.data as RrsigData).typeCovered === RRType.NSEC ||
-              (rr.data as RrsigData).typeCovered === RRType.NSEC3)),
-      );
-      const glue = msg.additionals.filter((rr) => rr.type === RRType.A || rr.type === RRType.AAAA);
-      return { kind: 'referral', zone: child, ns, ds, proofs, glue };
-    }
+    const glue = msg.additionals.filter((rr) => rr.type === RRType.A || rr.type === RRType.AAAA);
+    return { kind: 'referral', zone: child, ns, ds, proofs, glue };
   }
 
   if (rcode === Rcode.NXDOMAIN) {
@@ -267,17 +265,17 @@ export function classify(msg: Message, qname: Name, qtype: number, zone: Name): 
     return { kind: 'alias', chain, target: end };
   }
 
-  if (msg.answers.length === 0) {
-    if (msg.aa || soa) {
-      if (nsOwners.some((rr) => !rr.name.isSubdomainOf(zone) || (rr.name.equals(zone) && !msg.aa)))
-        return { kind: 'lame', reason: 'upward referral' };
-      return { kind: 'nodata', chain, authority: msg.authorities, soa, name: end };
-    }
-    if (nsOwners.length > 0) return { kind: 'lame', reason: 'referral to a zone that is not below the server zone' };
-    return { kind: 'lame', reason: 'empty non-authoritative answer' };
+  // no relevant answer
+  if (msg.aa || soa) {
+    if (nsOwners.some((rr) => !rr.name.isSubdomainOf(zone) || (rr.name.equals(zone) && !msg.aa)))
+      return { kind: 'lame', reason: 'upward referral' };
+    return { kind: 'nodata', chain, authority: msg.authorities, soa, name: end };
   }
-  // answers present but nothing for our name/type
-  return { kind: 'lame', reason: 'answer section does not answer the question' };
+  if (nsOwners.length > 0) return { kind: 'lame', reason: 'referral to a zone that is not below the server zone' };
+  // a recursive server answering from its cache, not from the zone (Unbound's RESPONSE_TYPE_REC_LAME)
+  if (msg.ra) return { kind: 'lame', reason: 'empty non-authoritative answer from a recursive server' };
+  // RFC 2308 2.2.1 NODATA type 3: NOERROR, no relevant answer, no SOA, no NS (not cacheable without a SOA)
+  return { kind: 'nodata', chain, authority: msg.authorities, soa, name: end };
 }
 
 /** Negative-caching TTL of RFC 2308 5: min(SOA TTL, SOA MINIMUM). */
