@@ -1,13 +1,22 @@
 /**
- * The Transport facade: one Upstream that dispatches on `target.protocol`: UDP to a UdpClient, stream protocols
- * to the Agent's pools (TCP built in; DoT plugs in as a connector), and protocols with their own upstream (DoH)
- * through `upstreams`. `exchange()` adds message encoding and decoding around any Upstream.
+ * The Transport facade: one Upstream that dispatches on `target.protocol`: UDP to a UdpClient, TCP and DoT to the
+ * Agent's pools (DoT through the TLS connector, so it shares TCP's framing, pipelining and pooling), DoH to a
+ * DohClient, and any protocol to an injected upstream (`upstreams`). DoT and DoH share one TlsContext: TLS
+ * settings, the ticket cache and the handshake/resumption counters (`transport.tls.stats`).
+ *
+ * Padding (RFC 8467 4.1, RFC 7830 6): every query sent over 'dot' or 'doh' that carries EDNS is padded to a
+ * multiple of `padBlock` (128) here, so callers of the raw `query()` get padded encrypted queries too; a query that
+ * already has a Padding option (e.g. from `exchange(..., { padBlock })`) is left as it is. Cleartext is never
+ * padded. `exchange()` adds message encoding and decoding around any Upstream.
  */
 import { decodeMessage, encodeMessage, type Message, WireError } from '../wire/index.js';
 import { Agent, type AgentOptions } from './agent.js';
 import type { Clock } from './clock.js';
+import { DohClient, type DohOptions } from './doh.js';
 import { TransportError } from './errors.js';
+import { padQuery } from './padding.js';
 import type { Random } from './random.js';
+import { TlsContext, type TlsOptions } from './tls.js';
 import { UdpClient, type UdpOptions } from './udp.js';
 import { type Protocol, type Target, targetRef, type Upstream, UpstreamBase, type UpstreamReply } from './upstream.js';
 
@@ -19,14 +28,23 @@ export interface TransportOptions {
   random?: Random;
   udp?: Omit<UdpOptions, 'clock' | 'random'>;
   stream?: Omit<AgentOptions, 'clock' | 'random'>;
-  /** Upstreams for protocols served outside the agent (DoH), or to override one (tests). */
+  /** TLS for DoT and DoH: a shared context, or options for a new one (trusted CAs, ticket cache). */
+  tls?: TlsContext | Omit<TlsOptions, 'clock'>;
+  /** DoH client options. */
+  doh?: Omit<DohOptions, 'clock' | 'tls'>;
+  /** Padding block for DoT/DoH queries with EDNS (default 128; 0 disables). */
+  padBlock?: number;
+  /** Upstreams that replace the built-in one for a protocol (tests, alternative implementations). */
   upstreams?: Partial<Record<Protocol, Upstream>>;
 }
 
 export class Transport extends UpstreamBase {
   readonly udp: UdpClient;
   readonly stream: Agent;
+  readonly doh: DohClient;
+  readonly tls: TlsContext;
   readonly #extra: Partial<Record<Protocol, Upstream>>;
+  readonly #padBlock: number;
 
   constructor(opts: TransportOptions = {}) {
     super();
@@ -35,8 +53,15 @@ export class Transport extends UpstreamBase {
       ...(opts.random === undefined ? {} : { random: opts.random }),
     };
     this.udp = new UdpClient({ ...opts.udp, ...shared });
-    this.stream = new Agent({ ...opts.stream, ...shared });
+    this.tls = opts.tls instanceof TlsContext ? opts.tls : new TlsContext({ ...opts.tls, ...shared });
+    this.stream = new Agent({
+      ...opts.stream,
+      ...shared,
+      connectors: { dot: this.tls.dotConnector, ...opts.stream?.connectors },
+    });
+    this.doh = new DohClient({ ...opts.doh, ...shared, tls: this.tls });
     this.#extra = { ...opts.upstreams };
+    this.#padBlock = opts.padBlock ?? QUERY_PAD_BLOCK;
   }
 
   /** Sends `message` to `target` and decodes the paired reply. See `exchange`. */
@@ -45,6 +70,8 @@ export class Transport extends UpstreamBase {
   }
 
   protected dispatch(wire: Uint8Array, target: Target, signal?: AbortSignal): Promise<UpstreamReply> {
+    if ((target.protocol === 'dot' || target.protocol === 'doh') && this.#padBlock > 0)
+      wire = padQuery(wire, this.#padBlock);
     const override = this.#extra[target.protocol];
     if (override !== undefined) return override.query(wire, target, signal);
     switch (target.protocol) {
@@ -53,6 +80,8 @@ export class Transport extends UpstreamBase {
       case 'tcp':
       case 'dot':
         return this.stream.query(wire, target, signal);
+      case 'doh':
+        return this.doh.query(wire, target, signal);
       default:
         throw new TransportError('unsupported-protocol', `no transport for ${target.protocol}`, {
           target: targetRef(target),
@@ -61,7 +90,7 @@ export class Transport extends UpstreamBase {
   }
 
   #parts(): Upstream[] {
-    return [this.udp, this.stream, ...new Set(Object.values(this.#extra))];
+    return [...new Set([this.udp, this.stream, this.doh, ...Object.values(this.#extra)])];
   }
 
   protected async onClose(): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import type { MetricLabel, TransportError } from './errors.js';
-import type { Protocol } from './upstream.js';
+import type { AuthMode, Protocol } from './upstream.js';
 
 export interface ServerRef {
   ip: string;
@@ -66,9 +66,53 @@ export interface CloseEvent {
   durationMs: number;
 }
 
+/** How an encrypted connection's server was authenticated (or why not). */
+export type TlsAuthenticatedBy =
+  /** `auth: 'none'`: encrypted, not authenticated (opportunistic, RFC 8310 5). */
+  | 'unauthenticated'
+  /** Web PKI chain and subjectAltName (RFC 8310 8.1). */
+  | 'pkix'
+  /** A DANE-EE(3) record matched the leaf. */
+  | 'dane-ee'
+  /** A DANE-TA(2) record matched an issuer the leaf chains to. */
+  | 'dane-ta'
+  /** Resumed session: the verdict of the full handshake, bound to the ticket, carries over. */
+  | 'resumed';
+
+/** A TLS connection attempt (DoT or DoH) finished its handshake and authentication, or failed. */
+export interface TlsEvent {
+  server: ServerRef;
+  /** Session key (ip|port|protocol|authName|auth|alpn) the ticket cache uses. */
+  key: string;
+  auth: AuthMode;
+  ok: boolean;
+  /** The session was resumed from a ticket (no certificate was presented). */
+  resumed: boolean;
+  /** A ticket was offered. */
+  offeredTicket: boolean;
+  authenticatedBy?: TlsAuthenticatedBy;
+  /** Negotiated ALPN protocol, if any. */
+  alpn?: string;
+  /** Negotiated TLS version (always TLSv1.3 on success). */
+  version?: string;
+  /** Whether SNI was sent (only when authenticating by name). */
+  sni: boolean;
+  error?: TransportError;
+  /** From the start of the attempt (TCP included) to ready or failure. */
+  durationMs: number;
+}
+
 export const connectChannel = channel('sealdns:transport:connect');
 export const queryChannel = channel('sealdns:transport:query');
 export const closeChannel = channel('sealdns:transport:close');
+export const tlsChannel = channel('sealdns:transport:tls');
+
+let lastConnectionId = 0;
+
+/** A process-unique connection number, shared by every stream transport (TCP, DoT and DoH sessions). */
+export function newConnectionId(): number {
+  return ++lastConnectionId;
+}
 
 export function publishConnect(ev: ConnectEvent): void {
   if (connectChannel.hasSubscribers) connectChannel.publish(ev);
@@ -80,4 +124,8 @@ export function publishQuery(ev: QueryEvent): void {
 
 export function publishClose(ev: CloseEvent): void {
   if (closeChannel.hasSubscribers) closeChannel.publish(ev);
+}
+
+export function publishTls(ev: TlsEvent): void {
+  if (tlsChannel.hasSubscribers) tlsChannel.publish(ev);
 }

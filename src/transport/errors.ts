@@ -18,9 +18,9 @@ export type TransportErrorCode =
   | 'tls-handshake'
   /** The TLS handshake completed but the server was not authenticated as the target asked (PKIX or DANE). */
   | 'tls-auth-failed'
-  /** A DoH server answered with a non-2xx status or a wrong content type. */
+  /** A DoH server answered with an HTTP status other than 200. */
   | 'http-status'
-  /** The server sent bytes that are not a DNS reply: short frame, undecodable message. */
+  /** The server sent bytes that are not a DNS reply: short frame, undecodable message, DoH content type or size. */
   | 'malformed'
   /** Replies arrived but none was paired to the query (wrong ID, question or source) before the deadline. */
   | 'mismatched'
@@ -64,7 +64,26 @@ export interface TransportErrorOptions {
   elapsedMs?: number;
   /** RFC 8914 extended error code the resolver may report for this failure. */
   ede?: number;
+  /** For 'tls-auth-failed': which check failed. */
+  authFailure?: TlsAuthFailure;
 }
+
+/** Why a TLS server failed authentication ('tls-auth-failed'). */
+export type TlsAuthFailure =
+  /** `auth: 'dane'` with no usable TLSA record (only PKIX usages, unknown parameters...); nothing was sent. */
+  | 'no-usable-tlsa'
+  /** The server presented no certificate (and the session was not resumed under a valid verdict). */
+  | 'no-certificate'
+  /** No usable TLSA record matched the presented certificates. */
+  | 'dane-mismatch'
+  /** A DANE-TA record matched but the leaf does not chain to it. */
+  | 'dane-chain'
+  /** A DANE-TA record matched and the chain is valid, but the leaf is not valid for the authentication name. */
+  | 'dane-name'
+  /** The Web PKI chain did not verify against the trusted CAs. */
+  | 'pkix-chain'
+  /** The chain verified but the leaf has no subjectAltName dNSName for the authentication name. */
+  | 'pkix-name';
 
 export class TransportError extends Error {
   override readonly name = 'TransportError';
@@ -74,6 +93,7 @@ export class TransportError extends Error {
   readonly status: number | undefined;
   readonly elapsedMs: number | undefined;
   readonly ede: number | undefined;
+  readonly authFailure: TlsAuthFailure | undefined;
 
   constructor(code: TransportErrorCode, message: string, opts: TransportErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -83,6 +103,7 @@ export class TransportError extends Error {
     this.status = opts.status;
     this.elapsedMs = opts.elapsedMs;
     this.ede = opts.ede;
+    this.authFailure = opts.authFailure;
   }
 
   get metricLabel(): MetricLabel {

@@ -50,3 +50,30 @@ export const DEFAULT_MAX_UNMATCHED_FRAMES = 64;
 
 /** After a graceful `end()`, how long to wait for the server's FIN before destroying the socket. */
 export const CLOSE_GRACE_MS = 1000;
+
+/**
+ * Servers whose TLS session tickets are cached (A-REUSE). Beyond this the least recently used server's tickets are
+ * dropped; a full handshake is the only cost.
+ */
+export const DEFAULT_TLS_SESSION_KEYS = 1024;
+
+/**
+ * Tickets kept per server. OpenSSL-based servers send two after a full handshake and one after a resumption; each
+ * ticket is used once (RFC 8446 C.4), so a few cover back-to-back reconnections.
+ */
+export const DEFAULT_TLS_TICKETS_PER_KEY = 4;
+
+/**
+ * Upper bound on a cached ticket's age. RFC 8446 4.6.1 caps ticket lifetime at 7 days; OpenSSL servers default to
+ * 2 hours (Node's `sessionTimeout` to 5 minutes). A ticket the server no longer accepts just costs a full handshake.
+ */
+export const DEFAULT_TLS_TICKET_LIFETIME_MS = 2 * 3600 * 1000;
+
+/** Largest DoH response body accepted: one DNS message (RFC 8484 6 carries exactly one). */
+export const DEFAULT_DOH_MAX_RESPONSE = MAX_MESSAGE;
+
+/** Concurrent DoH requests per HTTP/2 session before new ones fail with 'too-many-inflight'. */
+export const DEFAULT_DOH_MAX_STREAMS = 1024;
+
+/** RFC 8484 / RFC 9461 default URI template when the target carries no `dohpath`. */
+export const DEFAULT_DOH_TEMPLATE = '/dns-query{?dns}';

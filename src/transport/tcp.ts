@@ -13,7 +13,7 @@
 import type { Socket } from 'node:net';
 import type { Clock } from './clock.js';
 import type { Connector } from './connector.js';
-import { type CloseReason, publishClose, publishConnect } from './diagnostics.js';
+import { type CloseReason, newConnectionId, publishClose, publishConnect } from './diagnostics.js';
 import { fromSocketError, TransportError } from './errors.js';
 import { FrameDecoder, frame } from './framing.js';
 import { CLOSE_GRACE_MS } from './limits.js';
@@ -55,11 +55,9 @@ interface Entry {
   reused: boolean;
 }
 
-let nextConnectionId = 1;
-
 export class StreamClient {
   /** Process-unique, shared by this client's connect, query and close events. */
-  readonly id = nextConnectionId++;
+  readonly id = newConnectionId();
   readonly target: Target;
   readonly #opts: StreamClientOptions;
   readonly #hooks: StreamClientHooks;

@@ -3,12 +3,28 @@
  * implements Upstream. UDP, TCP (and later DoT and DoH), the Transport facade and test doubles all do.
  */
 import { isIP } from 'node:net';
+import { tlsaSetHash } from './dane.js';
 import { TransportError } from './errors.js';
 
 export type Protocol = 'udp' | 'tcp' | 'dot' | 'doh';
 
 /** How the server must be authenticated: not at all, by the Web PKI, or by DANE (TLSA). */
 export type AuthMode = 'none' | 'pkix' | 'dane';
+
+/**
+ * One TLSA record's RDATA (RFC 6698 2.1), the shape the wire codec decodes (`TlsaData`). The records come from a
+ * DNSSEC-secure lookup of `_<port>._tcp.<authName>`; the transport trusts them as given.
+ */
+export interface TlsaRecord {
+  /** Certificate usage: PKIX-TA(0), PKIX-EE(1), DANE-TA(2), DANE-EE(3). Only 2 and 3 are usable here. */
+  usage: number;
+  /** Selector: full certificate(0) or SubjectPublicKeyInfo(1). */
+  selector: number;
+  /** Matching type: exact(0), SHA2-256(1), SHA2-512(2). */
+  matchingType: number;
+  /** Certificate association data. */
+  data: Uint8Array;
+}
 
 /** Where a query goes, and under which security terms. */
 export interface Target {
@@ -21,8 +37,14 @@ export interface Target {
   auth: AuthMode;
   /** ALPN to offer (DoT "dot", DoH "h2"). */
   alpn?: string;
-  /** DoH URI template path (RFC 9461 dohpath). */
+  /** DoH URI template path (RFC 9461 dohpath, e.g. "/dns-query{?dns}"); default "/dns-query{?dns}". */
   dohPath?: string;
+  /**
+   * TLSA records the server must match when `auth` is 'dane' (ignored otherwise). Part of the pool key, so a
+   * connection authenticated against one TLSA set never serves a query that asked for another. Treat the array and
+   * its records as immutable once handed over.
+   */
+  tlsa?: readonly TlsaRecord[];
 }
 
 /** A reply paired to its query (ID restored to the caller's, question matched). */
@@ -54,9 +76,18 @@ export interface Upstream {
 
 /**
  * The pool key (convention 7): everything that makes two connections non-interchangeable. A DANE-authenticated
- * connection and an unauthenticated one to the same address never share a key, so never share a connection.
+ * connection and an unauthenticated one to the same address never share a key, so never share a connection; nor do
+ * two DANE connections checked against different TLSA sets (the last field is a hash of the set, for 'dane' only).
  */
 export function targetKey(t: Target): string {
+  return `${sessionKey(t)}|${t.auth === 'dane' ? tlsaSetHash(t.tlsa) : ''}`;
+}
+
+/**
+ * The key TLS session tickets are cached under: the pool key without the TLSA hash. A ticket carries the hash of
+ * the TLSA set it was verified against, so a changed set finds the old ticket and drops it (full handshake).
+ */
+export function sessionKey(t: Target): string {
   return `${t.ip}|${t.port}|${t.protocol}|${t.authName ?? ''}|${t.auth}|${t.alpn ?? ''}`;
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import {
+  Agent,
   exchange,
   isTransportError,
   type Target,
@@ -70,13 +71,12 @@ describe('Transport facade and exchange()', () => {
     assert.equal(viaTcp.reply.protocol, 'tcp');
   });
 
-  it("fails protocols that are not wired yet with 'unsupported-protocol'", T, async () => {
+  it("fails a protocol without an upstream with 'unsupported-protocol'; DoT and DoH are wired", T, async () => {
     const q = makeQuery('example.com', RRType.A);
-    await rejectsWith(
-      transport.exchange(q, { ...target(443, 'doh'), dohPath: '/dns-query{?dns}' }),
-      'unsupported-protocol',
-    );
-    await rejectsWith(transport.exchange(q, target(853, 'dot')), 'unsupported-protocol');
+    // A bare Agent has TCP only; the Transport registers the TLS connector for DoT and a DoH client.
+    await rejectsWith(exchange(new Agent(), q, target(853, 'dot')), 'unsupported-protocol');
+    assert.equal(transport.stream.supports('dot'), true);
+    await rejectsWith(transport.exchange(q, { ...target(443, 'doh'), auth: 'pkix' }), 'bad-target');
   });
 
   it('routes a protocol to an injected upstream', T, async () => {
