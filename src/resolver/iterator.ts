@@ -218,16 +218,28 @@ export class Iterator {
     }
   }
 
-  /** Closest cached zone cut for `name` (DS lives in the parent zone). */
+  /**
+   * Closest usable cached zone cut for `name` (DS lives in the parent zone). A cut is
+   * useless (Unbound's iter_dp_is_useless) when no address is known for any of its
+   * nameservers and all of them are named inside the zone: their addresses can only come
+   * from the parent's glue, so the search goes on upwards and the parent refers again.
+   */
   #findCut(name: Name, type: number, now: number): Cut {
     let n = type === RRType.DS && !name.isRoot() ? name.parent() : name;
     for (;;) {
       const hit = this.deps.cache.get(n, RRType.NS, now);
-      if (hit && hit.entry.rrs.length > 0)
-        return { zone: n, ns: hit.entry.rrs.map((rr) => (rr.data as NameData).target) };
+      if (hit && hit.entry.rrs.length > 0) {
+        const cut = { zone: n, ns: hit.entry.rrs.map((rr) => (rr.data as NameData).target) };
+        if (!this.#useless(cut, now)) return cut;
+      }
       if (n.isRoot()) return { zone: Name.ROOT, ns: this.#hintNs };
       n = n.parent();
     }
+  }
+
+  /** No nameserver of the cut has a known address, and none can be resolved outside the zone. */
+  #useless(cut: Cut, now: number): boolean {
+    return cut.ns.every((ns) => ns.isSubdomainOf(cut.zone)) && this.#addresses(cut, now, true).length === 0;
   }
 
   async #iterate(name: Name, type: number, req: RequestState, depth: number, validate: boolean): Promise<Step> {
