@@ -132,6 +132,8 @@ mail 3600 IN MX 10 mx
 mx 3600 IN A 192.0.2.4
 txt 3600 IN TXT "sealdns lab" "clear.test"
 *.wild 3600 IN A 192.0.2.2
+; every name under bench.clear.test exists: distinct cache misses for scripts/bench-resolver.ts
+*.bench 3600 IN A 192.0.2.200
 a.b.c.d.e.f.g.h.deep 3600 IN A 192.0.2.3
 _443._tcp.www 3600 IN TLSA 3 1 1 0000000000000000000000000000000000000000000000000000000000000000
 `,
