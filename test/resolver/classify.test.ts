@@ -189,15 +189,16 @@ describe('classify: answers and aliases', () => {
       }),
       'example',
     );
-    assert.equal(c.kind, 'lame', 'a DNAME at the name is not an answer for type A');
+    assert.equal(c.kind, 'nodata', 'a DNAME at the name does not redirect the name itself: no A there');
   });
 
-  it('an answer section that does not answer the question is lame', () => {
+  it('answer records that are neither the answer nor on the chain are ignored: NODATA (RFC 2308 2.2)', () => {
     const c = run(
       response('www.clear.test', RRType.A, { aa: true, an: ['other.clear.test. 3600 IN A 192.0.2.1'] }),
       'clear.test',
     );
-    assert.equal(c.kind, 'lame');
+    assert.equal(c.kind, 'nodata');
+    if (c.kind === 'nodata') assert.equal(c.soa, undefined, 'without a SOA: not cacheable');
   });
 });
 
@@ -355,14 +356,15 @@ describe('classify: negative answers', () => {
     assert.equal(c.kind, 'nodata');
   });
 
-  it('a SOA from another zone does not make a negative answer', () => {
+  it('a SOA that is not above the name is not the denial SOA (nothing to cache the denial with)', () => {
     const c = run(
       response('www.clear.test', RRType.TXT, {
         ns: ['other.clear.test. 3600 IN SOA ns1.clear.test. hostmaster.lab. 1 7200 900 1209600 300'],
       }),
       'clear.test',
     );
-    assert.equal(c.kind, 'lame');
+    assert.equal(c.kind, 'nodata');
+    if (c.kind === 'nodata') assert.equal(c.soa, undefined);
   });
 
   it('NXDOMAIN at the end of a CNAME chain applies to the last name (RFC 6604 3)', () => {
@@ -410,9 +412,22 @@ describe('classify: negative answers', () => {
     assert.equal(c.name.toString(), 'www.clear.test.');
   });
 
-  it('a non-authoritative empty answer (no SOA, no NS) is lame', () => {
+  it('a non-authoritative empty answer from a server offering recursion (RA) is lame', () => {
+    const m = response('www.clear.test', RRType.A, {});
+    m.ra = true;
+    assert.equal(run(m, 'clear.test').kind, 'lame');
+  });
+
+  it('a non-authoritative empty answer without RA, SOA or NS is NODATA type 3 (RFC 2308 2.2.1), not cacheable', () => {
+    // Unbound and Knot accept it (Deckard iter_unexpectedrrtype); with an NS RRset it would be an upward referral
     const c = run(response('www.clear.test', RRType.A, {}), 'clear.test');
-    assert.equal(c.kind, 'lame');
+    assert.equal(c.kind, 'nodata');
+    if (c.kind === 'nodata') assert.equal(c.soa, undefined);
+    const upward = run(
+      response('www.clear.test', RRType.A, { ns: ['clear.test. 3600 IN NS ns1.clear.test.'] }),
+      'clear.test',
+    );
+    assert.equal(upward.kind, 'lame');
   });
 
   it('NXDOMAIN without AA and without SOA is lame', () => {
