@@ -155,7 +155,9 @@ export class Resolver {
   async handleRaw(raw: Uint8Array, client: ClientInfo, maxSize: number): Promise<Uint8Array | undefined> {
     const k = this.config.packetCache ? scanQuery(raw) : undefined;
     if (k !== undefined) {
-      const hit = this.packets.answer(raw, k, this.#clock.now(), Math.min(maxSize, k.udpSize));
+      // the client's UDP size limits UDP replies only; over streams the transport's limit alone applies
+      const fits = client.transport === 'udp' ? Math.min(maxSize, k.udpSize) : maxSize;
+      const hit = this.packets.answer(raw, k, this.#clock.now(), fits);
       if (hit !== undefined) {
         this.stats.queries++;
         this.stats.packetHits++;
