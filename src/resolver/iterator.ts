@@ -374,7 +374,8 @@ export class Iterator {
     let ttl = negativeTtl(c.soa, 0);
     if (sec.status === 'bogus') ttl = Math.min(ttl || BOGUS_TTL, BOGUS_TTL);
     if (ttl <= 0) return;
-    const authority = c.authority.filter((rr) => rr.type !== RRType.NS);
+    // as the server gave it: SOA, the zone's NS RRset (RFC 2308 2.1 type 2) and denial proofs with their RRSIGs
+    const authority = c.authority;
     this.deps.negative.put(
       {
         kind: c.kind,

@@ -32,8 +32,9 @@ export function servfail(query: Message, code: number, text: string): Message {
 
 /**
  * Builds the client response from a resolution: the alias chain then the answer
- * RRset in the answer section; for denials the SOA (and, with DO, the NSEC/NSEC3
- * proofs and signatures) in the authority section. RRSIGs only with DO.
+ * RRset in the answer section; for denials the SOA and the zone's NS RRset as the
+ * authoritative server gave them (RFC 2308 2.1), and with DO the NSEC/NSEC3 proofs and
+ * signatures, in the authority section. RRSIGs only with DO.
  *
  * DNSSEC (RFC 4035 3.2, RFC 6840 5.7-5.8): bogus data becomes SERVFAIL with its EDE
  * unless the client set CD; AD is set when everything is secure and the client asked
@@ -63,7 +64,9 @@ export function buildResponse(
     answers.push(...res.rrset.rrs);
     if (dnssecOk) answers.push(...res.rrset.sigs);
   } else {
-    m.authorities = res.authority.filter((rr) => rr.type === RRType.SOA || (dnssecOk && DNSSEC_TYPES.has(rr.type)));
+    m.authorities = res.authority.filter(
+      (rr) => rr.type === RRType.SOA || rr.type === RRType.NS || (dnssecOk && DNSSEC_TYPES.has(rr.type)),
+    );
   }
   m.answers = answers;
   if (sec.status === 'secure' && (dnssecOk || query.ad)) m.ad = true;
