@@ -178,6 +178,8 @@ export class Iterator {
         fromCache: true,
         security: verdictOf(hit.entry.security, hit.entry.securityReason),
       };
+    const dname = this.#dnameFromCache(name, now, allowStale);
+    if (dname) return dname;
     if (type !== RRType.CNAME) {
       const cn = cache.get(name, RRType.CNAME, now, { allowStale, minRank: Rank.NonAuthAnswer });
       if (cn) {
@@ -200,6 +202,41 @@ export class Iterator {
         name: neg.entry.name,
         fromCache: true,
         security: verdictOf(neg.entry.security, neg.entry.securityReason),
+      };
+    }
+    return undefined;
+  }
+
+  /**
+   * The alias a cached DNAME at an ancestor of `name` implies (RFC 6672 2.2, 3.4): every
+   * name below the owner is rewritten, whatever the type, so the CNAME is synthesised
+   * from the cache instead of asking the owner's servers again. Its TTL is the DNAME's.
+   */
+  #dnameFromCache(name: Name, now: number, allowStale: boolean): Step | undefined {
+    for (let owner = name; !owner.isRoot(); ) {
+      owner = owner.parent();
+      const dn = this.deps.cache.get(owner, RRType.DNAME, now, { allowStale, minRank: Rank.NonAuthAnswer });
+      if (!dn) continue;
+      let to: Name;
+      try {
+        to = name.replaceSuffix(owner, (dn.entry.rrs[0].data as NameData).target);
+      } catch {
+        return undefined; // the rewritten name would be too long (YXDOMAIN): leave it to the servers
+      }
+      const cname: RR = { name, type: RRType.CNAME, class: dn.entry.class, ttl: dn.ttl, data: { target: to } };
+      return {
+        kind: 'alias',
+        chain: [
+          {
+            kind: 'dname',
+            cname: { rrs: [cname], sigs: [] },
+            dname: withTtl(dn.entry.rrs, dn.entry.sigs, dn.ttl),
+            from: name,
+            to,
+          },
+        ],
+        target: to,
+        security: verdictOf(dn.entry.security, dn.entry.securityReason),
       };
     }
     return undefined;
