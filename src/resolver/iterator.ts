@@ -552,6 +552,10 @@ export class Iterator {
   async #queryCut(cut: Cut, qname: Name, qtype: number, req: RequestState, depth: number): Promise<Accepted> {
     const tried = new Set<string>();
     const failures: string[] = [];
+    // servers that only timed out get the query again once nothing else is left (a lost datagram must not fail a
+    // zone with one server), up to MAX_SENDS_PER_SERVER sends each (RFC 9520 3.1: at most 3), with the backed-off RTO
+    const timedOut = new Set<string>();
+    const sends = new Map<string, number>();
     let targets = 0;
     let lastResort = false;
     for (let round = 0; round < 8; round++) {
@@ -560,7 +564,12 @@ export class Iterator {
       if (candidates.length === 0) {
         const more = await this.#resolveNsAddresses(cut, req, depth, tried);
         if (!more && this.#addresses(cut, req.now(), lastResort).every((a) => tried.has(a.ip))) {
-          if (lastResort) break;
+          if (lastResort) {
+            const again = [...timedOut].filter((ip) => (sends.get(ip) ?? 0) < LIMITS.MAX_SENDS_PER_SERVER);
+            if (again.length === 0) break;
+            for (const ip of again) tried.delete(ip);
+            timedOut.clear();
+          }
           lastResort = true;
         }
         continue;
@@ -574,9 +583,11 @@ export class Iterator {
       for (const ip of order) {
         if (++targets > LIMITS.MAX_TARGETS_PER_DELEGATION) break;
         tried.add(ip);
+        sends.set(ip, (sends.get(ip) ?? 0) + 1);
         const msg = await this.#send(ip, cut.zone, qname, qtype, req, false, false);
         if (msg === undefined) {
           failures.push(`${ip}: no reply`);
+          if (req.hops.at(-1)?.outcome === 'timeout') timedOut.add(ip);
           continue;
         }
         if (msg.rcode === Rcode.REFUSED || msg.rcode === Rcode.SERVFAIL || msg.rcode === Rcode.NOTIMP) {

@@ -360,7 +360,7 @@ describe('hostile upstreams', { timeout: 180_000 }, () => {
 
   async function stillWorks(r: Resolver): Promise<void> {
     const { response } = await resolve(r, 'www.good.');
-    assert.equal(response.rcode, Rcode.NOERROR);
+    assert.equal(response.rcode, Rcode.NOERROR, `a normal query after: ${JSON.stringify(response.edns?.options)}`);
     assert.deepEqual(
       response.answers.map((rr) => (rr.data as { address: string }).address),
       ['192.0.2.1'],
@@ -492,7 +492,7 @@ describe('hostile upstreams', { timeout: 180_000 }, () => {
     assert.ok(n <= 4, `${n} queries`);
   });
 
-  it('root hints that never answer: SERVFAIL after one try per address, no lookups of the root names', async (t) => {
+  it('root hints that never answer: SERVFAIL after at most two tries per address, no lookups of the root names', async (t) => {
     const dead = [
       { name: Name.ROOT, type: RRType.NS, class: 1, ttl: 3600000, data: { target: Name.fromText('a.root.') } },
       { name: Name.ROOT, type: RRType.NS, class: 1, ttl: 3600000, data: { target: Name.fromText('b.root.') } },
@@ -505,8 +505,10 @@ describe('hostile upstreams', { timeout: 180_000 }, () => {
     t.diagnostic(`${n} queries in ${ms.toFixed(0)} ms`);
     assertServfail(response, 'dead root');
     assertNoHammering(since);
-    assert.ok(n <= 2, `${n} queries: one per root address`);
-    assert.ok(ms < 2000, `${ms.toFixed(0)} ms`);
+    // a.root. is silent: tried again once (RFC 9520 3.1); b.root. answers garbage: not worth a second try
+    assert.ok(n <= 2 * LIMITS.MAX_SENDS_PER_SERVER, `${n} queries`);
+    assert.ok(n >= 3, `${n} queries: the silent root got a second chance`);
+    assert.ok(ms < 3000, `${ms.toFixed(0)} ms`);
   });
 
   it('one dead server and one good one: the right answer, and the dead one is avoided next time', async () => {
