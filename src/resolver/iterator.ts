@@ -148,7 +148,7 @@ export class Iterator {
     for (let i = 0; i <= LIMITS.MAX_CNAME_CHAIN; i++) {
       if (seen.has(cur.key)) {
         req.note('alias', `alias loop at ${cur}`);
-        throw new ResolveFailure(EDE.OTHER, `CNAME/DNAME loop at ${cur}`);
+        throw new ResolveFailure(EDE.OTHER, `CNAME/DNAME loop at ${cur}`, shown(chain, security));
       }
       seen.add(cur.key);
       const step = await this.#lookup(cur, type, req, depth, validate);
@@ -163,7 +163,7 @@ export class Iterator {
       if (!step.fromCache) allFromCache = false;
       return { ...step, chain, fromCache: allFromCache, security };
     }
-    throw new ResolveFailure(EDE.OTHER, `alias chain longer than ${LIMITS.MAX_CNAME_CHAIN}`);
+    throw new ResolveFailure(EDE.OTHER, `alias chain longer than ${LIMITS.MAX_CNAME_CHAIN}`, shown(chain, security));
   }
 
   /** Answer from cache for one name (no alias following beyond one CNAME), or undefined. */
@@ -686,6 +686,11 @@ export class Iterator {
     }
     return msg;
   }
+}
+
+/** The links of a failed alias chain that may be shown to the client: none when they are bogus. */
+function shown(chain: AliasLink[], security: SecurityVerdict): AliasLink[] {
+  return security.status === 'bogus' ? [] : chain;
 }
 
 /** Copies records with their TTL lowered to the remaining TTL. */

@@ -1,4 +1,5 @@
 import { EDE } from '../wire/index.js';
+import type { AliasLink } from './classify.js';
 import { LIMITS } from './limits.js';
 
 /** One line of a request's explanation (convention 16): what was decided, where, and why. */
@@ -30,9 +31,12 @@ export interface Hop {
 export class ResolveFailure extends Error {
   override readonly name = 'ResolveFailure';
   readonly ede: number;
-  constructor(ede: number, text: string) {
+  /** The alias links followed before the failure (a CNAME/DNAME loop shows its records with the SERVFAIL). */
+  readonly chain: AliasLink[];
+  constructor(ede: number, text: string, chain: AliasLink[] = []) {
     super(text);
     this.ede = ede;
+    this.chain = chain;
   }
 }
 

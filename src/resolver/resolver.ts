@@ -248,7 +248,7 @@ export class Resolver {
         }
       }
       this.stats.servfail++;
-      return { response: servfail(query, failure.ede, failure.message), state, cacheHit: false };
+      return { response: servfail(query, failure.ede, failure.message, failure.chain), state, cacheHit: false };
     } finally {
       this.#active--;
     }

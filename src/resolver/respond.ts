@@ -1,4 +1,5 @@
 import { EDE, type Edns, type EdnsOpt, type Message, newMessage, Rcode, type RR, RRType } from '../wire/index.js';
+import { type AliasLink, uniqueRecords } from './classify.js';
 import type { Resolution } from './iterator.js';
 import { LIMITS } from './limits.js';
 
@@ -25,9 +26,21 @@ export function responseFor(query: Message, rcode: number, ede?: { code: number;
   return m;
 }
 
-/** SERVFAIL with an Extended DNS Error (RFC 8914) when the client speaks EDNS. */
-export function servfail(query: Message, code: number, text: string): Message {
-  return responseFor(query, Rcode.SERVFAIL, { code, text });
+/**
+ * SERVFAIL with an Extended DNS Error (RFC 8914) when the client speaks EDNS. A failed
+ * alias chain (a CNAME/DNAME loop, RFC 1034 3.6.2) is shown in the answer section, as far
+ * as it was followed, so the client can see the loop.
+ */
+export function servfail(query: Message, code: number, text: string, chain: readonly AliasLink[] = []): Message {
+  const m = responseFor(query, Rcode.SERVFAIL, { code, text });
+  const dnssecOk = query.edns?.dnssecOk === true;
+  const answers: RR[] = [];
+  for (const link of chain) {
+    for (const set of link.dname ? [link.dname, link.cname] : [link.cname])
+      answers.push(...set.rrs, ...(dnssecOk ? set.sigs : []));
+  }
+  m.answers = uniqueRecords(answers);
+  return m;
 }
 
 /**
@@ -68,7 +81,8 @@ export function buildResponse(
       (rr) => rr.type === RRType.SOA || rr.type === RRType.NS || (dnssecOk && DNSSEC_TYPES.has(rr.type)),
     );
   }
-  m.answers = answers;
+  // a DNAME that rewrote several links of the chain is one RRset: sent once (RFC 2181 5)
+  m.answers = uniqueRecords(answers);
   if (sec.status === 'secure' && (dnssecOk || query.ad)) m.ad = true;
   return m;
 }
