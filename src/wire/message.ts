@@ -80,6 +80,10 @@ export function decodeMessage(data: Uint8Array): Message {
   const an = r.u16();
   const ns = r.u16();
   const ar = r.u16();
+  // Each question takes at least 5 octets and each record at least 11: reject impossible
+  // counts before allocating for them (a 12-octet packet must not cost 4 arrays of 65535).
+  if (qd * 5 + (an + ns + ar) * 11 > data.length - 12)
+    throw new WireError('truncated', `counts ${qd}/${an}/${ns}/${ar} do not fit in ${data.length} octets`, 4);
   const questions: Question[] = [];
   for (let i = 0; i < qd; i++) {
     const name = r.name();

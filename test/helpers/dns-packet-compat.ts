@@ -3,10 +3,10 @@
 // Only the fields and types both libraries understand are mapped; names must be plain
 // LDH names (dns-packet neither escapes nor compresses them).
 
+import { createRequire } from 'node:module';
 import dnsPacket from 'dns-packet';
 import { encodeOption } from '../../src/wire/edns.js';
 import {
-  classToText,
   type EdnsOpt,
   type Message,
   type Name,
@@ -14,11 +14,24 @@ import {
   plainRdata,
   type RR,
   RRType,
-  typeToText,
+  toHex,
 } from '../../src/wire/index.js';
 import { WireWriter } from '../../src/wire/writer.js';
 
 export { dnsPacket };
+
+interface CodeTable {
+  toString(n: number): string;
+  toType?(s: string): number;
+  toClass?(s: string): number;
+}
+const require = createRequire(import.meta.url);
+/** dns-packet's own type and class names ("UNKNOWN_n" for numbers it does not know). */
+const dpTypes = require('dns-packet/types.js') as CodeTable;
+const dpClasses = require('dns-packet/classes.js') as CodeTable;
+
+export const dpType = (t: number): string => dpTypes.toString(t);
+export const dpClass = (c: number): string => dpClasses.toString(c);
 
 /** A dns-packet object (its typings are loose, so plain records are used here). */
 export type Dp = Record<string, unknown>;
@@ -44,7 +57,9 @@ export const DNS_PACKET_TYPES: ReadonlySet<number> = new Set([
   RRType.NSEC,
   RRType.NSEC3,
   RRType.TLSA,
+  RRType.SSHFP,
   RRType.RP,
+  RRType.NULL,
 ]);
 
 /** dns-packet's name form: no trailing dot, "." for the root. */
@@ -104,7 +119,7 @@ export function dpData(rr: RR): unknown {
       return { flags: d.flags, algorithm: d.algorithm, key: buf(d.publicKey) };
     case RRType.RRSIG:
       return {
-        typeCovered: typeToText(d.typeCovered),
+        typeCovered: dpType(d.typeCovered),
         algorithm: d.algorithm,
         labels: d.labels,
         originalTTL: d.originalTtl,
@@ -115,7 +130,7 @@ export function dpData(rr: RR): unknown {
         signature: buf(d.signature),
       };
     case RRType.NSEC:
-      return { nextDomain: dpName(d.next), rrtypes: (d.types as number[]).map(typeToText) };
+      return { nextDomain: dpName(d.next), rrtypes: (d.types as number[]).map(dpType) };
     case RRType.NSEC3:
       return {
         algorithm: d.hashAlgorithm,
@@ -123,8 +138,10 @@ export function dpData(rr: RR): unknown {
         iterations: d.iterations,
         salt: buf(d.salt),
         nextDomain: buf(d.nextHashed),
-        rrtypes: (d.types as number[]).map(typeToText),
+        rrtypes: (d.types as number[]).map(dpType),
       };
+    case RRType.SSHFP:
+      return { algorithm: d.algorithm, hash: d.fpType, fingerprint: toHex(d.fingerprint).toUpperCase() };
     case RRType.TLSA:
       return { usage: d.usage, selector: d.selector, matchingType: d.matchingType, certificate: buf(d.data) };
     case RRType.RP:
@@ -147,9 +164,9 @@ function optionData(o: EdnsOpt): Buffer {
 /** A dns-packet answer for one of our records. */
 export function dpAnswer(rr: RR): Dp {
   return {
-    type: typeToText(rr.type),
+    type: dpType(rr.type),
     name: dpName(rr.name),
-    class: classToText(rr.class),
+    class: dpClass(rr.class),
     ttl: rr.ttl,
     data: dpData(rr),
   };
@@ -185,8 +202,8 @@ export function toDnsPacket(m: Message): Dp {
     flags,
     questions: m.questions.map((q) => ({
       name: dpName(q.name),
-      type: typeToText(q.type),
-      class: classToText(q.class),
+      type: dpType(q.type),
+      class: dpClass(q.class),
     })),
     answers: m.answers.map(dpAnswer),
     authorities: m.authorities.map(dpAnswer),
