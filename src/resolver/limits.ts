@@ -22,14 +22,17 @@ export const LIMITS = {
   MAX_OUTSTANDING_PER_REQUEST: 8,
   /** Wall-clock budget of one client request (PowerDNS max-total-msec 7000; RFC 8767 resolution timer 10 s). */
   MAX_REQUEST_MS: 8000,
-  /** Sends of the same query to the same server over the same transport (RFC 9520 3.1: at most 3). */
+  /**
+   * Sends of the same query to the same server over the same transport (RFC 9520 3.1: at most 3). A server that
+   * timed out is asked again, with its backed-off RTO, once no other server of the zone is left.
+   */
   MAX_SENDS_PER_SERVER: 2,
   /** RFC 9156 2.3: MAX_MINIMISE_COUNT and MINIMISE_ONE_LAB. */
   MAX_MINIMISE_COUNT: 10,
   MINIMISE_ONE_LAB: 4,
   /** EDNS UDP payload size advertised upstream (DNS Flag Day 2020, RFC 9715). */
   EDNS_UDP_SIZE: 1232,
-  /** Client requests being resolved at once (global); beyond it new requests get SERVFAIL + EDE 14? No: REFUSED-free SERVFAIL with EDE 0. */
+  /** Client requests being resolved at once (global); beyond it new requests get SERVFAIL with EDE 0 ("resolver busy"). */
   MAX_CONCURRENT_REQUESTS: 2000,
   /** Resolution-failure cache (RFC 9520 3.2): at least 1 s, at most 300 s, starting at 5 s with backoff. */
   FAILURE_CACHE_MIN_S: 5,
