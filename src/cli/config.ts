@@ -1,3 +1,5 @@
+import type { PolicyRule } from '../policy/decide.js';
+import { Name } from '../wire/index.js';
 // The `sealdns serve` configuration in three steps (style anchors 7.18): parse the YAML text,
 // validate it against a strict zod schema (unknown keys are errors) into typed values, then
 // normalise into `Config`, a separate type with every default filled in. Command-line flags use
@@ -119,6 +121,27 @@ const cidr = z.string({ error: 'must be an address or CIDR block' }).transform((
   }
 });
 
+/** An operator transport rule: `{ suffix: example.com, encrypt: required, probing: false }`. */
+const policyRule = z
+  .strictObject({
+    suffix: z.string({ error: 'must be a domain name' }),
+    encrypt: oneOf(['required', 'opportunistic', 'off']).optional(),
+    probing: bool.optional(),
+  })
+  .transform((v, ctx): PolicyRule => {
+    try {
+      const suffix = Name.fromText(v.suffix.endsWith('.') ? v.suffix : `${v.suffix}.`);
+      return {
+        suffix,
+        ...(v.encrypt ? { encrypt: v.encrypt } : {}),
+        ...(v.probing === undefined ? {} : { probing: v.probing }),
+      };
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `bad suffix: ${(e as Error).message}` });
+      return z.NEVER;
+    }
+  });
+
 /** Every option of ResolverConfig, by its config key. */
 const resolverOptions = {
   'qname-minimisation': oneOf(['off', 'relaxed', 'strict']),
@@ -135,6 +158,15 @@ const resolverOptions = {
   'stale-reply-ttl': ttl,
   'packet-cache': bool,
   'max-concurrent': intIn(1, 1_000_000),
+  'do-not-query-localhost': bool,
+  'transport-policy': bool,
+  'upstream-encryption': oneOf(['always', 'follow-client', 'off']),
+  probing: bool,
+  bootstrap: oneOf(['cleartext-first', 'encrypt-first']),
+  'svcb-secure-is-strict': bool,
+  'attempt-delay-ms': intIn(100, 2000),
+  'dot-probe-port': intIn(1, 65535),
+  'policy-rules': z.array(policyRule, { error: 'must be a list of {suffix, encrypt?, probing?}' }),
 } as const;
 
 /** Config key → ResolverConfig field. */
@@ -153,6 +185,15 @@ const RESOLVER_KEYS = {
   'stale-reply-ttl': 'staleReplyTtl',
   'packet-cache': 'packetCache',
   'max-concurrent': 'maxConcurrent',
+  'do-not-query-localhost': 'doNotQueryLocalhost',
+  'transport-policy': 'transportPolicy',
+  'upstream-encryption': 'upstreamEncryption',
+  probing: 'probing',
+  bootstrap: 'bootstrap',
+  'svcb-secure-is-strict': 'svcbSecureIsStrict',
+  'attempt-delay-ms': 'attemptDelayMs',
+  'dot-probe-port': 'dotProbePort',
+  'policy-rules': 'policyRules',
 } as const satisfies { [K in keyof typeof resolverOptions]: keyof ResolverConfig };
 
 /** Fails to compile when ResolverConfig gains a field the config file cannot set. */

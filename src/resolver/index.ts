@@ -25,9 +25,12 @@ export function createScenarioResolver(opts: {
     qnameMinimisation: opts.qnameMinimisation ? 'relaxed' : 'off',
     minTimeoutMs: 1,
     packetCache: false,
+    // scenario files script only the queries of plain iteration: no transport-signal lookups
+    transportPolicy: false,
   };
   if (opts.options['do-ip6'] === 'no') config.ipv6 = false;
   if (opts.options['do-ip4'] === 'no') config.ipv4 = false;
+  if (/^(no|off|false)$/i.test(opts.options['do-not-query-localhost'] ?? '')) config.doNotQueryLocalhost = false;
   const resolver = new Resolver(
     {
       upstream: opts.upstream,
@@ -46,4 +49,4 @@ export function createScenarioResolver(opts: {
 }
 
 /** Capabilities the scenario runner may assume (see test/scenarios/applicability.ts). */
-export const scenarioCapabilities: string[] = [];
+export const scenarioCapabilities: string[] = ['query-localhost'];

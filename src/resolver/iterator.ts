@@ -1,7 +1,11 @@
 import type { NegativeCache } from '../cache/negative-cache.js';
 import { Rank, type Security } from '../cache/rank.js';
 import type { RRsetCache } from '../cache/rrset-cache.js';
+import type { Attempt, Plan } from '../policy/decide.js';
+import type { SignalLookup, TransportPolicy } from '../policy/policy.js';
+import { ENC_DEFAULTS } from '../transport/encstate.js';
 import type { InfraTable } from '../transport/infra.js';
+import { raceAttempts } from '../transport/race.js';
 import type { Random } from '../transport/random.js';
 import type { Target, Upstream } from '../transport/upstream.js';
 import {
@@ -18,9 +22,10 @@ import {
   WireError,
 } from '../wire/index.js';
 import { type AliasLink, type Classified, classify, negativeTtl, type RRsetIn, scrub } from './classify.js';
+import { DoNotQuery } from './donotquery.js';
 import { LIMITS } from './limits.js';
 import { minimisedName } from './qmin.js';
-import { type RequestState, ResolveFailure } from './request.js';
+import { type Hop, type RequestState, ResolveFailure } from './request.js';
 
 /** DNSSEC verdict carried by a resolution (the weakest of its steps). */
 export interface SecurityVerdict {
@@ -77,6 +82,10 @@ export interface IteratorOptions {
   ipv6: boolean;
   /** Lower bound of the per-query timeout (ms) — the RTO estimate may go lower on loopback. */
   minTimeoutMs: number;
+  /** Never query loopback addresses learnt from DNS data (default true; see donotquery.ts). */
+  doNotQueryLocalhost?: boolean;
+  /** RFC 8305 connection-attempt delay between raced encrypted attempts (ms). */
+  attemptDelayMs: number;
 }
 
 export interface IteratorDeps {
@@ -88,6 +97,8 @@ export interface IteratorDeps {
   infra: InfraTable;
   rootHints: RR[];
   validator?: ResponseValidator;
+  /** Transport policy (signals, strict/opportunistic, probing); absent = cleartext Do53 only. */
+  policy?: TransportPolicy;
 }
 
 interface Cut {
@@ -115,6 +126,7 @@ export class Iterator {
   readonly deps: IteratorDeps;
   readonly #hintAddresses = new Map<string, string[]>();
   readonly #hintNs: Name[] = [];
+  readonly #doNotQuery: DoNotQuery;
 
   constructor(deps: IteratorDeps, opts: IteratorOptions) {
     this.deps = deps;
@@ -128,6 +140,7 @@ export class Iterator {
       }
     }
     if (this.#hintNs.length === 0) throw new Error('root hints contain no NS records for "."');
+    this.#doNotQuery = new DoNotQuery(opts.doNotQueryLocalhost ?? true, [...this.#hintAddresses.values()].flat());
   }
 
   /** Resolves (name, type), following CNAME/DNAME chains up to the limit. */
@@ -174,7 +187,7 @@ export class Iterator {
       return {
         kind: 'answer',
         chain: [],
-        rrset: withTtl(hit.entry.rrs, hit.entry.sigs, hit.ttl),
+        rrset: withTtl(hit.entry.rrs, hit.entry.sigs, hit.ttl, hit.entry.proof),
         fromCache: true,
         security: verdictOf(hit.entry.security, hit.entry.securityReason),
       };
@@ -183,7 +196,7 @@ export class Iterator {
     if (type !== RRType.CNAME) {
       const cn = cache.get(name, RRType.CNAME, now, { allowStale, minRank: Rank.NonAuthAnswer });
       if (cn) {
-        const set = withTtl(cn.entry.rrs, cn.entry.sigs, cn.ttl);
+        const set = withTtl(cn.entry.rrs, cn.entry.sigs, cn.ttl, cn.entry.proof);
         const to = (cn.entry.rrs[0].data as NameData).target;
         return {
           kind: 'alias',
@@ -377,7 +390,7 @@ export class Iterator {
           c.rrset.sigs,
           aa && c.chain.length === 0 ? Rank.AuthAnswer : Rank.NonAuthAnswer,
           now,
-          cacheOpts(sec),
+          cacheOpts(sec, c.rrset),
         );
         return { kind: 'answer', chain: c.chain, rrset: c.rrset, fromCache: false, security: sec };
       case 'alias':
@@ -396,8 +409,9 @@ export class Iterator {
   #cacheChain(chain: AliasLink[], aa: boolean, now: number, sec: SecurityVerdict): void {
     chain.forEach((link, i) => {
       const rank = aa && i === 0 ? Rank.AuthAnswer : Rank.NonAuthAnswer;
-      if (link.kind === 'cname') this.deps.cache.put(link.cname.rrs, link.cname.sigs, rank, now, cacheOpts(sec));
-      else if (link.dname) this.deps.cache.put(link.dname.rrs, link.dname.sigs, rank, now, cacheOpts(sec));
+      if (link.kind === 'cname')
+        this.deps.cache.put(link.cname.rrs, link.cname.sigs, rank, now, cacheOpts(sec, link.cname));
+      else if (link.dname) this.deps.cache.put(link.dname.rrs, link.dname.sigs, rank, now, cacheOpts(sec, link.dname));
     });
   }
 
@@ -489,7 +503,7 @@ export class Iterator {
     }
     const seen = new Set<string>();
     return out.filter((a) => {
-      if (seen.has(a.ip)) return false;
+      if (seen.has(a.ip) || !this.#doNotQuery.allows(a.ip)) return false;
       seen.add(a.ip);
       return true;
     });
@@ -574,6 +588,8 @@ export class Iterator {
         }
         continue;
       }
+      const nsOf = new Map<string, Name>();
+      for (const a of candidates) if (a.ns && !nsOf.has(a.ip)) nsOf.set(a.ip, a.ns);
       const order = this.deps.infra.order(
         candidates.map((a) => a.ip),
         cut.zone.key,
@@ -584,9 +600,10 @@ export class Iterator {
         if (++targets > LIMITS.MAX_TARGETS_PER_DELEGATION) break;
         tried.add(ip);
         sends.set(ip, (sends.get(ip) ?? 0) + 1);
-        const msg = await this.#send(ip, cut.zone, qname, qtype, req, false, false);
+        const asked = await this.#ask(ip, nsOf.get(ip), cut.zone, qname, qtype, req, depth);
+        const msg = asked.msg;
         if (msg === undefined) {
-          failures.push(`${ip}: no reply`);
+          failures.push(`${ip}: ${asked.why}`);
           if (req.hops.at(-1)?.outcome === 'timeout') timedOut.add(ip);
           continue;
         }
@@ -613,18 +630,134 @@ export class Iterator {
     throw new ResolveFailure(EDE.NO_REACHABLE_AUTHORITY, text);
   }
 
-  /** One exchange with one server (UDP, TCP after TC, without EDNS after FORMERR). */
-  async #send(
+  /** The transport plan for (ns, ip): the policy's decision, or plain Do53 when no policy is configured. */
+  async #plan(ip: string, ns: Name | undefined, zone: Name, req: RequestState, depth: number): Promise<Plan> {
+    const policy = this.deps.policy;
+    const cleartext: Plan = {
+      mode: 'cleartext',
+      attempts: [
+        {
+          target: { ip, port: this.opts.upstreamPort, protocol: 'udp', auth: 'none' },
+          encrypted: false,
+          authenticated: false,
+          why: policy ? 'cleartext (nameserver name unknown)' : 'cleartext (no transport policy)',
+        },
+      ],
+      reasons: [],
+    };
+    if (policy === undefined || ns === undefined) return cleartext;
+    const lookup: SignalLookup = async (name, type) => {
+      try {
+        const r = await this.resolve(name, type, req, depth + 1);
+        if (r.kind === 'answer') {
+          const rrs = r.rrset.rrs.filter((rr) => rr.type === type);
+          const ttl = Math.min(...r.rrset.rrs.map((rr) => rr.ttl));
+          return { kind: 'records', records: rrs, security: r.security.status, ttl };
+        }
+        const ttl = r.authority.length > 0 ? Math.min(...r.authority.map((rr) => rr.ttl)) : 60;
+        return { kind: 'none', security: r.security.status, ttl };
+      } catch (e) {
+        if (!(e instanceof ResolveFailure) || e.message.includes('budget')) throw e;
+        return { kind: 'error', reason: e.message };
+      }
+    };
+    return policy.plan(ns, ip, zone, {
+      lookup,
+      busy: (k) => req.inProgress.has(k),
+      mark: (k, on) => {
+        if (on) req.inProgress.add(k);
+        else req.inProgress.delete(k);
+      },
+      clientEncrypted: req.clientEncrypted,
+    });
+  }
+
+  /**
+   * Asks one server for (qname, qtype) as its plan says: encrypted attempts raced (RFC 8305),
+   * then — only when the plan allows it — cleartext. A strict plan never sends cleartext.
+   */
+  async #ask(
     ip: string,
+    ns: Name | undefined,
     zone: Name,
     qname: Name,
     qtype: number,
     req: RequestState,
-    tcp: boolean,
+    depth: number,
+  ): Promise<{ msg?: Message; why: string }> {
+    const plan = await this.#plan(ip, ns, zone, req, depth);
+    if (plan.attempts.length === 0) {
+      const why = `not used (${plan.reasons.join('; ') || plan.mode})`;
+      req.note('transport', `${ns ?? ip}: ${why}`, EDE.NO_REACHABLE_AUTHORITY);
+      return { why };
+    }
+    if (plan.probe && ns) this.#backgroundProbe(plan.probe, ns, qname, qtype);
+    const strict = plan.mode === 'strict' || plan.mode === 'required';
+    const encrypted = plan.attempts.filter((a) => a.encrypted);
+    if (encrypted.length > 0) {
+      const won = await raceAttempts(
+        encrypted,
+        (a, signal) => this.#send(a, ns, zone, qname, qtype, req, false, signal, strict),
+        this.opts.attemptDelayMs,
+      );
+      if (won) return { msg: won.result, why: 'ok' };
+      if (strict) {
+        const why = `strict server ${ns} unreachable over its encrypted transports`;
+        req.note('transport', why, EDE.NO_REACHABLE_AUTHORITY);
+        return { why };
+      }
+      if (this.deps.policy) this.deps.policy.stats.fallbacks++;
+    }
+    for (const a of plan.attempts) {
+      if (a.encrypted) continue;
+      const msg = await this.#send(a, ns, zone, qname, qtype, req, false, undefined, false);
+      if (msg) return { msg, why: 'ok' };
+    }
+    return { why: 'no reply' };
+  }
+
+  /** RFC 9539: open an encrypted connection in the background to learn whether the server offers it. */
+  #backgroundProbe(target: Target, ns: Name, qname: Name, qtype: number): void {
+    const policy = this.deps.policy;
+    if (!policy) return;
+    policy.enc.attempt(target.ip, 'dot', this.deps.now());
+    const query = makeQuery(qname, qtype, {
+      id: this.deps.random.int(0x10000),
+      rd: false,
+      dnssecOk: this.opts.dnssecOk,
+    });
+    this.deps.upstream
+      .query(encodeMessage(query), target, AbortSignal.timeout(ENC_DEFAULTS.TIMEOUT_MS))
+      .then(
+        () => policy.report(ns, target, 'ok', false),
+        (e) =>
+          policy.report(
+            ns,
+            target,
+            (e as { code?: string }).code === 'timeout' ? 'timeout' : 'fail',
+            false,
+            (e as Error).message,
+          ),
+      )
+      .catch(() => {});
+  }
+
+  /** One exchange over one transport (TCP after TC over UDP, without EDNS after FORMERR). */
+  async #send(
+    attempt: Attempt,
+    ns: Name | undefined,
+    zone: Name,
+    qname: Name,
+    qtype: number,
+    req: RequestState,
     noEdns: boolean,
+    signal: AbortSignal | undefined,
+    strict: boolean,
   ): Promise<Message | undefined> {
     req.chargeQuery();
     const { infra, upstream, random } = this.deps;
+    const target = attempt.target;
+    const ip = target.ip;
     const id = random.int(0x10000);
     const query = makeQuery(qname, qtype, {
       id,
@@ -634,32 +767,40 @@ export class Iterator {
       edns: !noEdns,
     });
     const wire = encodeMessage(query);
-    const target: Target = { ip, port: this.opts.upstreamPort, protocol: tcp ? 'tcp' : 'udp', auth: 'none' };
-    const timeout = Math.max(this.opts.minTimeoutMs, Math.min(infra.rto(ip) * (tcp ? 2 : 1), req.remainingMs()));
+    const stream = target.protocol !== 'udp';
+    const rto = infra.rto(ip) * (stream ? 2 : 1);
+    // an encrypted attempt may include a handshake: give it more, up to E-timeout (RFC 9539 4.3)
+    const budget = attempt.encrypted ? Math.min(Math.max(rto * 3, 1000), ENC_DEFAULTS.TIMEOUT_MS) : rto;
+    const timeout = Math.max(this.opts.minTimeoutMs, Math.min(budget, req.remainingMs()));
     const started = req.now();
     infra.markProbe(ip, started);
-    const hop = {
+    const hop: Hop = {
       zone: zone.toString(),
+      server: ns?.toString(),
       ip,
       port: target.port,
       qname: qname.toString(),
       qtype,
       protocol: target.protocol,
-      encrypted: false,
-      authenticated: false,
-      why: 'cleartext (no encrypted transport known)',
+      encrypted: attempt.encrypted,
+      authenticated: attempt.authenticated,
+      why: attempt.why,
       outcome: 'pending',
-    } as RequestState['hops'][number];
+    };
     req.hops.push(hop);
     let reply: Awaited<ReturnType<Upstream['query']>>;
     try {
       // AbortSignal.timeout takes whole milliseconds only (a fractional RTO throws ERR_OUT_OF_RANGE)
-      reply = await upstream.query(wire, target, AbortSignal.timeout(Math.max(1, Math.ceil(timeout))));
+      const t = AbortSignal.timeout(Math.max(1, Math.ceil(timeout)));
+      reply = await upstream.query(wire, target, signal ? AbortSignal.any([t, signal]) : t);
     } catch (e) {
       const code = (e as { code?: string }).code ?? 'error';
       hop.outcome = code;
+      if (code === 'aborted') return undefined; // lost a race: says nothing about the server
       if (code === 'timeout') infra.reportTimeout(ip, req.now());
       else infra.reportError(ip, code, req.now());
+      if (attempt.encrypted && ns)
+        this.deps.policy?.report(ns, target, code === 'timeout' ? 'timeout' : 'fail', strict, (e as Error).message);
       return undefined;
     }
     let msg: Message;
@@ -677,12 +818,16 @@ export class Iterator {
       return undefined;
     }
     infra.reportRtt(ip, reply.rttMs ?? req.now() - started, req.now());
+    if (attempt.encrypted && ns) this.deps.policy?.report(ns, target, 'ok', strict);
     hop.rttMs = reply.rttMs;
     hop.outcome = msg.tc ? 'truncated' : `rcode ${msg.rcode}`;
-    if (msg.tc && !tcp) return this.#send(ip, zone, qname, qtype, req, true, noEdns);
+    if (msg.tc && target.protocol === 'udp') {
+      const tcp: Attempt = { ...attempt, target: { ...target, protocol: 'tcp' }, why: `${attempt.why}; TCP after TC` };
+      return this.#send(tcp, ns, zone, qname, qtype, req, noEdns, signal, strict);
+    }
     if (msg.rcode === Rcode.FORMERR && !noEdns) {
       infra.setEdns(ip, 'broken', req.now());
-      return this.#send(ip, zone, qname, qtype, req, tcp, true);
+      return this.#send(attempt, ns, zone, qname, qtype, req, true, signal, strict);
     }
     return msg;
   }
@@ -693,12 +838,14 @@ function shown(chain: AliasLink[], security: SecurityVerdict): AliasLink[] {
   return security.status === 'bogus' ? [] : chain;
 }
 
-/** Copies records with their TTL lowered to the remaining TTL. */
-export function withTtl(rrs: RR[], sigs: RR[], ttl: number): RRsetIn {
-  return {
+/** Copies records (and a wildcard proof) with their TTL lowered to the remaining TTL. */
+export function withTtl(rrs: RR[], sigs: RR[], ttl: number, proof?: RR[]): RRsetIn {
+  const set: RRsetIn = {
     rrs: rrs.map((rr) => (rr.ttl === ttl ? rr : { ...rr, ttl: Math.min(rr.ttl, ttl) })),
     sigs: sigs.map((rr) => ({ ...rr, ttl: Math.min(rr.ttl, ttl) })),
   };
+  if (proof !== undefined) set.proof = proof.map((rr) => ({ ...rr, ttl: Math.min(rr.ttl, ttl) }));
+  return set;
 }
 
 const INDETERMINATE: SecurityVerdict = { status: 'indeterminate' };
@@ -710,13 +857,17 @@ function verdictOf(status: Security, reason?: { ede?: number; text: string }): S
   return reason === undefined ? { status } : { status, ede: reason.ede, reason: reason.text };
 }
 
-function cacheOpts(sec: SecurityVerdict): {
+function cacheOpts(
+  sec: SecurityVerdict,
+  set?: RRsetIn,
+): {
   security: Security;
   securityReason?: { ede?: number; text: string };
   ttl?: number;
+  proof?: RR[];
 } {
   const securityReason = sec.reason === undefined ? undefined : { ede: sec.ede, text: sec.reason };
   return sec.status === 'bogus'
     ? { security: 'bogus', securityReason, ttl: BOGUS_TTL }
-    : { security: sec.status, securityReason };
+    : { security: sec.status, securityReason, proof: set?.proof };
 }

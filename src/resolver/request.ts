@@ -54,6 +54,8 @@ export class RequestState {
   readonly hops: Hop[] = [];
   /** (name|type) lookups in progress, to break dependency cycles (TsuNAME, glueless loops). */
   readonly inProgress = new Set<string>();
+  /** The client came over an encrypted transport (follow-client policy, cache partitioning). */
+  clientEncrypted = false;
   readonly #now: () => number;
   readonly maxQueries: number;
 

@@ -2,8 +2,13 @@ import { NegativeCache } from '../cache/negative-cache.js';
 import { PacketCache, scanQuery } from '../cache/packet-cache.js';
 import { RRsetCache } from '../cache/rrset-cache.js';
 import { TrustAnchors } from '../dnssec/anchors.js';
+import type { PolicyRule, UpstreamEncryption } from '../policy/decide.js';
+import { TransportPolicy } from '../policy/policy.js';
+import { defaultSignalOptions } from '../policy/signals.js';
 import type { Clock } from '../transport/clock.js';
+import { EncStateTable } from '../transport/encstate.js';
 import { InfraTable } from '../transport/infra.js';
+import { CONNECTION_ATTEMPT_DELAY, clampAttemptDelay } from '../transport/race.js';
 import type { Random } from '../transport/random.js';
 import type { Upstream } from '../transport/upstream.js';
 import {
@@ -19,7 +24,7 @@ import {
   RRType,
   WireError,
 } from '../wire/index.js';
-import { Iterator, type IteratorOptions, type Resolution } from './iterator.js';
+import { Iterator, type IteratorOptions, type Resolution, weakest } from './iterator.js';
 import { LIMITS } from './limits.js';
 import { RequestState, ResolveFailure } from './request.js';
 import { buildResponse, minTtl, responseFor, servfail } from './respond.js';
@@ -43,6 +48,28 @@ export interface ResolverConfig {
   staleReplyTtl: number;
   packetCache: boolean;
   maxConcurrent: number;
+  /**
+   * Never send queries to nameserver addresses on this host (127.0.0.0/8, ::1) learnt from
+   * DNS data (Unbound's do-not-query-localhost). Root hint addresses are exempt, and the
+   * policy is off by itself when every root hint is a loopback address (the embedded lab).
+   */
+  doNotQueryLocalhost: boolean;
+  /** Learn and apply nameservers' transport signals (off = cleartext Do53 only, e.g. for scenario replays). */
+  transportPolicy: boolean;
+  /** Spend TLS upstream: always, only for clients that came encrypted, or never (strict servers excepted). */
+  upstreamEncryption: UpstreamEncryption;
+  /** RFC 9539 unilateral probing of servers that publish no signal. */
+  probing: boolean;
+  /** For servers with no known state: try encryption before cleartext. */
+  bootstrap: 'cleartext-first' | 'encrypt-first';
+  /** RFC 9461 8.2: a DNSSEC-secure SVCB alone makes a server strict. */
+  svcbSecureIsStrict: boolean;
+  /** RFC 8305 connection-attempt delay (ms, 100..2000). */
+  attemptDelayMs: number;
+  /** Port used for DoT probes (853). */
+  dotProbePort: number;
+  /** Per-suffix operator rules (tighten only). */
+  policyRules: PolicyRule[];
 }
 
 export const defaultResolverConfig: ResolverConfig = {
@@ -60,6 +87,15 @@ export const defaultResolverConfig: ResolverConfig = {
   staleReplyTtl: 30,
   packetCache: true,
   maxConcurrent: LIMITS.MAX_CONCURRENT_REQUESTS,
+  doNotQueryLocalhost: true,
+  transportPolicy: true,
+  upstreamEncryption: 'always',
+  probing: true,
+  bootstrap: 'cleartext-first',
+  svcbSecureIsStrict: false,
+  attemptDelayMs: CONNECTION_ATTEMPT_DELAY.DEFAULT_MS,
+  dotProbePort: 853,
+  policyRules: [],
 };
 
 export interface ResolverDeps {
@@ -97,6 +133,8 @@ export class Resolver {
   readonly iterator: Iterator;
   /** DNSSEC validation, present when trust anchors are configured. */
   readonly validator: DnssecValidator | undefined;
+  /** Transport policy: signals, strict/opportunistic decisions, RFC 9539 probing state. */
+  readonly policy: TransportPolicy | undefined;
   readonly #clock: Clock;
   readonly #inflight = new Map<string, Promise<Resolution>>();
   #active = 0;
@@ -131,7 +169,24 @@ export class Resolver {
       ipv4: c.ipv4,
       ipv6: c.ipv6,
       minTimeoutMs: c.minTimeoutMs,
+      doNotQueryLocalhost: c.doNotQueryLocalhost,
+      attemptDelayMs: clampAttemptDelay(c.attemptDelayMs),
     };
+    this.policy = c.transportPolicy
+      ? new TransportPolicy(
+          {
+            upstreamEncryption: c.upstreamEncryption,
+            probing: c.probing,
+            bootstrap: c.bootstrap,
+            rules: c.policyRules,
+            port53: c.upstreamPort,
+            probePort: c.dotProbePort,
+          },
+          new EncStateTable(),
+          () => deps.clock.now(),
+          { ...defaultSignalOptions, svcbSecureIsStrict: c.svcbSecureIsStrict },
+        )
+      : undefined;
     this.iterator = new Iterator(
       {
         upstream: deps.upstream,
@@ -142,6 +197,7 @@ export class Resolver {
         infra: this.infra,
         rootHints: deps.rootHints,
         validator: this.validator,
+        policy: this.policy,
       },
       itOpts,
     );
@@ -295,15 +351,20 @@ export class Resolver {
   #fromCacheChain(name: Name, type: number, now: number, allowStale = false): Resolution | undefined {
     const chain: Resolution['chain'] = [];
     let cur = name;
+    let security: Resolution['security'] | undefined;
     for (let i = 0; i <= LIMITS.MAX_CNAME_CHAIN; i++) {
       const step = this.iterator.fromCache(cur, type, now, allowStale);
       if (step === undefined) return undefined;
+      // unvalidated data (fetched for the chain of trust, or a referral's DS proof) is not an answer for clients
+      if (this.validator !== undefined && step.security.status === 'indeterminate') return undefined;
+      // the answer is only as secure as the weakest link of its alias chain
+      security = security === undefined ? step.security : weakest(security, step.security);
       chain.push(...step.chain);
       if (step.kind === 'alias') {
         cur = step.target;
         continue;
       }
-      return { ...step, chain };
+      return { ...step, chain, security };
     }
     return undefined;
   }

@@ -38,7 +38,7 @@ export class DnssecValidator implements ResponseValidator {
   readonly #iterator: () => Iterator;
   readonly #nowMs: () => number;
   readonly #keys = new Map<string, KeyEntry>();
-  readonly #pending = new Map<string, Promise<KeyEntry>>();
+  readonly #pending = new WeakMap<RequestState, Map<string, Promise<KeyEntry>>>();
   readonly #budgets = new WeakMap<RequestState, ValidationBudget>();
   readonly opts: ValidatorOptions;
 
@@ -78,11 +78,20 @@ export class DnssecValidator implements ResponseValidator {
   ): Promise<SecurityVerdict> {
     if (this.#anchors.closest(zone) === undefined)
       return { status: 'insecure', reason: `no trust anchor above ${zone}` };
-    // a DNSKEY RRset at its own apex is validated by the chain itself
-    if (c.kind === 'answer' && qtype === RRType.DNSKEY && c.chain.length === 0 && c.rrset.rrs[0].name.equals(zone)) {
-      return verdictOfKeys(await this.keysFor(zone, req, depth));
-    }
+    // a DNSKEY RRset at its own apex is validated by the chain itself, from this very response: fetching it again
+    // would be a lookup of the name being looked up
     const budget = this.#budget(req);
+    // (a DNSKEY RRset sits at its zone's apex, which may lie below the cut whose server answered)
+    if (c.kind === 'answer' && qtype === RRType.DNSKEY && c.chain.length === 0) {
+      const apex = c.rrset.rrs[0].name;
+      const keys = await this.keysFor(apex, req, depth, c.rrset);
+      if (keys.status !== 'secure') return verdictOfKeys(keys);
+      // the keys may come from the cache, not from this RRset: it must be signed by one of them
+      const v = verifyRRset(c.rrset.rrs, c.rrset.sigs, keys.keys, apex, this.#nowSec(), budget, {
+        skewSec: this.opts.skewSec,
+      });
+      return v.status === 'secure' ? { status: 'secure' } : toVerdict(v);
+    }
     const zoneKeys = await this.keysFor(zone, req, depth);
     if (zoneKeys.status !== 'secure') return verdictOfKeys(zoneKeys);
     let result: SecurityVerdict = { status: 'secure' };
@@ -91,14 +100,26 @@ export class DnssecValidator implements ResponseValidator {
     };
     const chain: AliasLink[] = c.kind === 'referral' || c.kind === 'lame' || c.kind === 'error' ? [] : c.chain;
     for (const link of chain) {
-      const set = link.kind === 'dname' && link.dname ? link.dname : link.cname;
       // a synthesized CNAME is covered by the DNAME's signature (RFC 6672 5.3.1)
-      worse(await this.#verifySet(set, zone, c, req, depth, budget));
+      const set = link.kind === 'dname' && link.dname ? link.dname : link.cname;
+      const v = await this.#verifySet(set, zone, c, req, depth, budget);
+      worse(v);
+      if (v.status === 'secure' && link.conflicting) {
+        // the server also sent a CNAME that the signed DNAME cannot have produced: tampering
+        worse({
+          status: 'bogus',
+          ede: EDE.DNSSEC_BOGUS,
+          reason: `CNAME ${link.from} disagrees with the signed DNAME ${set.rrs[0].name}`,
+        });
+      }
     }
     if (result.status === 'bogus') return result;
     switch (c.kind) {
       case 'answer':
-        worse(await this.#verifySet(c.rrset, zone, c, req, depth, budget));
+        // RRSIG RRsets are not signed: a query of type RRSIG is answered unvalidated (as Unbound does)
+        if (qtype === RRType.RRSIG)
+          worse({ status: 'insecure', reason: `RRSIG records of ${c.rrset.rrs[0].name} are not validated` });
+        else worse(await this.#verifySet(c.rrset, zone, c, req, depth, budget));
         break;
       case 'nxdomain':
       case 'nodata':
@@ -133,6 +154,12 @@ export class DnssecValidator implements ResponseValidator {
         denial.nsec3.length > 0
           ? nsec3.proveWildcardAnswer(owner, v.wildcard.source, signer, denial.nsec3, budget)
           : nsec.proveWildcardAnswer(owner, v.wildcard.source, denial.nsec);
+      // the proof travels with the RRset (cache included): DO clients get it in the authority section
+      if (proof.status === 'secure' || proof.status === 'insecure')
+        set.proof = [...denial.nsec, ...denial.nsec3, ...denial.sigs];
+      // an Opt-Out span may hide a closer name: the answer stands, unsigned (RFC 5155 8.8, 9.2)
+      if (proof.status === 'insecure')
+        return { status: 'insecure', ede: proof.ede, reason: `wildcard answer ${owner}: ${proof.reason}` };
       if (proof.status !== 'secure')
         return {
           status: 'bogus',
@@ -150,13 +177,13 @@ export class DnssecValidator implements ResponseValidator {
     req: RequestState,
     depth: number,
     budget: ValidationBudget,
-  ): Promise<{ nsec: RR[]; nsec3: RR[] } | SecurityVerdict> {
+  ): Promise<{ nsec: RR[]; nsec3: RR[]; sigs: RR[] } | SecurityVerdict> {
     const sets = groupSets(
       authority.filter(
         (rr) => rr.type === RRType.NSEC || rr.type === RRType.NSEC3 || isSigOf(rr, [RRType.NSEC, RRType.NSEC3]),
       ),
     );
-    const out = { nsec: [] as RR[], nsec3: [] as RR[] };
+    const out = { nsec: [] as RR[], nsec3: [] as RR[], sigs: [] as RR[] };
     for (const set of sets) {
       const signer = signerOf(set.sigs, set.rrs[0].name) ?? zone;
       const keys = await this.keysFor(signer, req, depth);
@@ -167,6 +194,7 @@ export class DnssecValidator implements ResponseValidator {
       if (v.status === 'bogus') return toVerdict(v);
       if (v.status !== 'secure') continue;
       (set.rrs[0].type === RRType.NSEC ? out.nsec : out.nsec3).push(...set.rrs);
+      out.sigs.push(...set.sigs);
     }
     return out;
   }
@@ -211,25 +239,47 @@ export class DnssecValidator implements ResponseValidator {
     return { status: 'bogus', ede: v.ede ?? EDE.NSEC_MISSING, reason: `${kind} at ${name}: ${v.reason}` };
   }
 
-  /** The validated keys of `zone`, building the chain of trust from the nearest anchor. */
-  keysFor(zone: Name, req: RequestState, depth: number): Promise<KeyEntry> {
+  /**
+   * The validated keys of `zone`, building the chain of trust from the nearest anchor. `given`: the zone's DNSKEY
+   * RRset when the caller already holds it (a client asked for it), so it is not fetched again.
+   */
+  keysFor(zone: Name, req: RequestState, depth: number, given?: RRsetIn): Promise<KeyEntry> {
     const k = zone.key;
     const cached = this.#keys.get(k);
     if (cached && cached.expires > this.#nowMs()) return Promise.resolve(cached);
-    const running = this.#pending.get(k);
+    // A request that needs the keys of a zone while building them (e.g. the transport signal of the zone's own
+    // nameserver is fetched to send the DNSKEY query) must not wait for itself: that data stays indeterminate.
+    const mark = `keys|${k}`;
+    if (req.inProgress.has(mark)) {
+      return Promise.resolve({ status: 'indeterminate', reason: `keys of ${zone} are being fetched`, expires: 0 });
+    }
+    // Only the same request shares a pending fetch: across requests, waiting on each other's fetches could deadlock
+    // when nameserver names point at each other's zones.
+    let pending = this.#pending.get(req);
+    if (pending === undefined) {
+      pending = new Map();
+      this.#pending.set(req, pending);
+    }
+    const running = pending.get(k);
     if (running) return running;
-    const p = this.#buildKeys(zone, req, depth)
+    req.inProgress.add(mark);
+    const p = this.#buildKeys(zone, req, depth, given)
       .then((e) => {
-        if (this.#keys.size >= KEY_CACHE_MAX) this.#keys.clear();
-        this.#keys.set(k, e);
+        if (e.status !== 'indeterminate') {
+          if (this.#keys.size >= KEY_CACHE_MAX) this.#keys.clear();
+          this.#keys.set(k, e);
+        }
         return e;
       })
-      .finally(() => this.#pending.delete(k));
-    this.#pending.set(k, p);
+      .finally(() => {
+        req.inProgress.delete(mark);
+        pending.delete(k);
+      });
+    pending.set(k, p);
     return p;
   }
 
-  async #buildKeys(zone: Name, req: RequestState, depth: number): Promise<KeyEntry> {
+  async #buildKeys(zone: Name, req: RequestState, depth: number, given?: RRsetIn): Promise<KeyEntry> {
     const now = this.#nowMs();
     const neg = (status: 'insecure' | 'bogus' | 'indeterminate', reason: string, ede?: number): KeyEntry => ({
       status,
@@ -285,17 +335,21 @@ export class DnssecValidator implements ResponseValidator {
       }
     }
     // DNSKEY RRset of the zone, authenticated by the DS set (or anchor keys)
-    let keyRes: Awaited<ReturnType<Iterator['resolve']>>;
-    try {
-      keyRes = await this.#iterator().resolve(zone, RRType.DNSKEY, req, depth + 1, { validate: false });
-    } catch (e) {
-      return neg('bogus', `cannot fetch DNSKEY for ${zone}: ${(e as Error).message}`, EDE.DNSKEY_MISSING);
+    let keySet = given;
+    if (keySet === undefined) {
+      let keyRes: Awaited<ReturnType<Iterator['resolve']>>;
+      try {
+        keyRes = await this.#iterator().resolve(zone, RRType.DNSKEY, req, depth + 1, { validate: false });
+      } catch (e) {
+        return neg('bogus', `cannot fetch DNSKEY for ${zone}: ${(e as Error).message}`, EDE.DNSKEY_MISSING);
+      }
+      if (keyRes.kind !== 'answer' || keyRes.chain.length > 0)
+        return neg('bogus', `no DNSKEY RRset at ${zone}`, EDE.DNSKEY_MISSING);
+      keySet = keyRes.rrset;
     }
-    if (keyRes.kind !== 'answer' || keyRes.chain.length > 0)
-      return neg('bogus', `no DNSKEY RRset at ${zone}`, EDE.DNSKEY_MISSING);
     const v = verifyDnskeySet(
-      keyRes.rrset.rrs,
-      keyRes.rrset.sigs,
+      keySet.rrs,
+      keySet.sigs,
       { ds, dnskeys: anchor?.dnskeys ?? [] },
       zone,
       this.#nowSec(),
@@ -303,7 +357,7 @@ export class DnssecValidator implements ResponseValidator {
       { sha1Insecure: this.opts.sha1Insecure },
     );
     if (v.status === 'secure') {
-      const ttl = Math.min(MAX_KEY_TTL_S, ...keyRes.rrset.rrs.map((rr) => rr.ttl));
+      const ttl = Math.min(MAX_KEY_TTL_S, ...keySet.rrs.map((rr) => rr.ttl));
       return { status: 'secure', keys: v.keys, expires: now + Math.max(1, ttl) * 1000 };
     }
     return neg(v.status === 'insecure' ? 'insecure' : 'bogus', `DNSKEY ${zone}: ${v.reason}`, v.ede);

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { ConfigError, normaliseConfig, parseConfigText, resolveConfig, validateConfig } from '../../src/cli/config.js';
 import { defaultResolverConfig } from '../../src/resolver/resolver.js';
 import { cidrToText } from '../../src/server/acl.js';
+import { Name } from '../../src/wire/index.js';
 
 const FILE = '/etc/sealdns/sealdns.yaml';
 
@@ -85,6 +86,17 @@ stale-seconds: 600
 stale-reply-ttl: 10
 packet-cache: false
 max-concurrent: 50
+do-not-query-localhost: false
+transport-policy: true
+upstream-encryption: follow-client
+probing: false
+bootstrap: encrypt-first
+svcb-secure-is-strict: true
+attempt-delay-ms: 300
+dot-probe-port: 8853
+policy-rules:
+  - { suffix: example.com, encrypt: required }
+  - { suffix: lab.test., probing: false }
 `);
     assert.deepEqual(c.resolver, {
       qnameMinimisation: 'off',
@@ -101,6 +113,18 @@ max-concurrent: 50
       staleReplyTtl: 10,
       packetCache: false,
       maxConcurrent: 50,
+      doNotQueryLocalhost: false,
+      transportPolicy: true,
+      upstreamEncryption: 'follow-client',
+      probing: false,
+      bootstrap: 'encrypt-first',
+      svcbSecureIsStrict: true,
+      attemptDelayMs: 300,
+      dotProbePort: 8853,
+      policyRules: [
+        { suffix: Name.fromText('example.com.'), encrypt: 'required' },
+        { suffix: Name.fromText('lab.test.'), probing: false },
+      ],
     });
     assert.deepEqual(Object.keys(c.resolver).sort(), Object.keys(defaultResolverConfig).sort());
   });

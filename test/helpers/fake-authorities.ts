@@ -103,7 +103,7 @@ export function testResolver(
   const clock = new FakeClock(1_700_000_000_000);
   const resolver = new Resolver(
     { upstream: net, clock, random: cryptoRandom, rootHints: hints },
-    { qnameMinimisation: 'off', ipv6: false, minTimeoutMs: 1, packetCache: false, ...config },
+    { qnameMinimisation: 'off', ipv6: false, minTimeoutMs: 1, packetCache: false, transportPolicy: false, ...config },
   );
   let id = 1;
   return {

@@ -311,7 +311,7 @@ describe('hostile upstreams', { timeout: 180_000 }, () => {
     transports.push(transport);
     return new Resolver(
       { upstream: transport, clock: systemClock, random: cryptoRandom, rootHints },
-      { upstreamPort: port, ipv6: false, ...config },
+      { upstreamPort: port, ipv6: false, transportPolicy: false, ...config },
     );
   }
 

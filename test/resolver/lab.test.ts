@@ -96,7 +96,7 @@ describe('resolver + transport against the embedded lab', { timeout: 120_000 }, 
     transports.push(transport);
     return new Resolver(
       { upstream: transport, clock: systemClock, random: cryptoRandom, rootHints: hints },
-      { upstreamPort: port, ipv6: false, ...config },
+      { upstreamPort: port, ipv6: false, transportPolicy: false, ...config },
     );
   }
 

@@ -45,7 +45,7 @@ describe('resolver service', { timeout: 120_000 }, () => {
     clock = new FakeClock(Date.now());
     resolver = new Resolver(
       { upstream, clock, random: cryptoRandom, rootHints: parseRecordsFile(lab.rootHints) },
-      { upstreamPort: dns },
+      { upstreamPort: dns, transportPolicy: false },
     );
     port = await freePort();
     service = await startResolverService({

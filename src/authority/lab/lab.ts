@@ -86,18 +86,29 @@ function hex(b: Uint8Array): string {
 }
 
 /** Records publishing a nameserver's transport signal: SVCB at _dns.<ns> and TLSA per endpoint. */
-function signalRecords(s: LabServer, spki: Uint8Array | undefined, dohPath: string): string[] {
+function signalRecords(
+  s: LabServer,
+  spki: Uint8Array | undefined,
+  dohPath: string,
+  ports: { dot: number; doh: number },
+): string[] {
   const sig = s.signal;
   if (sig.kind === 'none') return [];
   const out: string[] = [];
   let prio = 1;
+  // a non-default port is published (RFC 9461 4.2), and the TLSA base follows it (RFC 7671 3, svcb-dane)
+  const portParam = (p: number, def: number) => (p === def ? '' : ` port=${p}`);
   for (const p of sig.protocols) {
-    if (p === 'dot') out.push(`_dns.${s.name}. 3600 IN SVCB ${prio++} ${s.name}. alpn="dot"`);
-    else out.push(`_dns.${s.name}. 3600 IN SVCB ${prio++} ${s.name}. alpn="h2" dohpath="${dohPath}{?dns}"`);
+    if (p === 'dot')
+      out.push(`_dns.${s.name}. 3600 IN SVCB ${prio++} ${s.name}. alpn="dot"${portParam(ports.dot, 853)}`);
+    else
+      out.push(
+        `_dns.${s.name}. 3600 IN SVCB ${prio++} ${s.name}. alpn="h2"${portParam(ports.doh, 443)} dohpath="${dohPath}{?dns}"`,
+      );
   }
   if (sig.kind === 'strict' || sig.kind === 'bad-tlsa') {
     for (const p of sig.protocols) {
-      const port = p === 'dot' ? 853 : 443;
+      const port = p === 'dot' ? ports.dot : ports.doh;
       const data = sig.kind === 'bad-tlsa' || !spki ? 'BAD0'.repeat(16) : hex(spki);
       out.push(`_${port}._tcp.${s.name}. 3600 IN TLSA 3 1 1 ${data}`);
     }
@@ -124,7 +135,7 @@ async function tryStart(opts: LabOptions, net: number, dir: string): Promise<Lab
   for (const z of LAB_ZONES) {
     let text = z.body.replace(/\{ip:([0-9.]+)\}/g, (_, h: string) => ip(h));
     for (const s of LAB_SERVERS) {
-      if (zoneOf(s.name) === z) text += `\n${signalRecords(s, certs.get(s.name)?.spki, dohPath).join('\n')}\n`;
+      if (zoneOf(s.name) === z) text += `\n${signalRecords(s, certs.get(s.name)?.spki, dohPath, ports).join('\n')}\n`;
     }
     records.set(z.origin, parseZoneFile(text, { origin: z.origin, file: `lab/${z.origin}zone` }).records);
   }
