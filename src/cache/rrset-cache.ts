@@ -11,6 +11,8 @@ export interface CachedRRset {
   readonly rrs: RR[];
   /** RRSIGs covering this RRset. */
   readonly sigs: RR[];
+  /** For a wildcard expansion: the NSEC/NSEC3 records (and RRSIGs) proving no closer match (RFC 4035 5.3.4). */
+  readonly proof?: RR[];
   readonly rank: Rank;
   security: Security;
   /** Why the data is bogus/insecure, for EDE and diagnostics. */
@@ -139,6 +141,8 @@ export class RRsetCache {
       ttl?: number;
       /** Store as parent-side data (glue), apart from the child's records. */
       parentSide?: boolean;
+      /** Wildcard-expansion proof records kept with the RRset. */
+      proof?: RR[];
     } = {},
   ): CachedRRset {
     const first = rrs[0];
@@ -163,8 +167,9 @@ export class RRsetCache {
       hits: 0,
     };
     if (opts.securityReason !== undefined) entry.securityReason = opts.securityReason;
-    this.#lru.set(key, entry, approximateSize(rrs, sigs));
-    return entry;
+    const stored: CachedRRset = opts.proof?.length ? { ...entry, proof: opts.proof } : entry;
+    this.#lru.set(key, stored, approximateSize(rrs, opts.proof ? [...sigs, ...opts.proof] : sigs));
+    return stored;
   }
 
   /**

@@ -16,6 +16,11 @@ import { LIMITS } from './limits.js';
 export interface RRsetIn {
   rrs: RR[];
   sigs: RR[];
+  /**
+   * For an RRset synthesised from a wildcard (RFC 4035 5.3.4): the NSEC/NSEC3 records and their RRSIGs that prove
+   * no closer match exists. Set by the validator once the proof holds; sent to DO clients in the authority section.
+   */
+  proof?: RR[];
 }
 
 /** One alias step of an answer: a CNAME, or a DNAME with the CNAME synthesised from it. */
@@ -25,6 +30,11 @@ export interface AliasLink {
   cname: RRsetIn;
   /** The DNAME RRset when kind is 'dname'. */
   dname?: RRsetIn;
+  /**
+   * For a DNAME link: a CNAME the server sent at `from` whose target differs from the substitution. It is never
+   * followed; in a signed zone it is evidence of tampering and makes the answer bogus (RFC 6672 5.3.1).
+   */
+  conflicting?: RRsetIn;
   from: Name;
   to: Name;
 }
@@ -68,6 +78,15 @@ function groupSets(rrs: RR[]): Map<string, RRsetIn> {
 
 function setAt(sets: Map<string, RRsetIn>, name: Name, type: number): RRsetIn | undefined {
   return sets.get(`${name.key}|${type}`);
+}
+
+/**
+ * The answer to a query of type RRSIG: every RRSIG owned by `name`, whatever it covers (RFC 4035 3.1.5 lets servers
+ * answer them; no RRSIG signs them, so they stay unvalidated, as in Unbound).
+ */
+function rrsigSet(answers: RR[], name: Name): RRsetIn | undefined {
+  const rrs = answers.filter((rr) => rr.type === RRType.RRSIG && rr.name.equals(name));
+  return rrs.length > 0 ? { rrs, sigs: [] } : undefined;
 }
 
 /**
@@ -176,7 +195,7 @@ function followChain(
   for (let i = 0; i <= LIMITS.MAX_CNAME_CHAIN; i++) {
     if (seen.has(cur.key)) break;
     seen.add(cur.key);
-    const final = setAt(sets, cur, qtype);
+    const final = qtype === RRType.RRSIG ? rrsigSet(answers, cur) : setAt(sets, cur, qtype);
     if (final) return { chain, end: cur, final };
     const dn = dnameAbove(answers, cur);
     if (dn) {
@@ -189,7 +208,10 @@ function followChain(
         break; // YXDOMAIN-worthy overflow: stop following
       }
       const synthesized: RR = { name: cur, type: RRType.CNAME, class: dn.class, ttl: dn.ttl, data: { target: to } };
-      chain.push({ kind: 'dname', cname: { rrs: [synthesized], sigs: [] }, dname: dset, from: cur, to });
+      const link: AliasLink = { kind: 'dname', cname: { rrs: [synthesized], sigs: [] }, dname: dset, from: cur, to };
+      const received = setAt(sets, cur, RRType.CNAME);
+      if (received?.rrs.some((rr) => !(rr.data as NameData).target.equals(to))) link.conflicting = received;
+      chain.push(link);
       cur = to;
       continue;
     }

@@ -63,28 +63,50 @@ export function buildResponse(
     return servfail(query, sec.ede ?? EDE.DNSSEC_BOGUS, sec.reason ?? 'DNSSEC validation failed');
   }
   const dnssecOk = query.edns?.dnssecOk === true;
-  const m = responseFor(query, res.kind === 'nxdomain' ? Rcode.NXDOMAIN : Rcode.NOERROR, extra?.ede);
+  const m = responseFor(query, res.kind === 'nxdomain' ? Rcode.NXDOMAIN : Rcode.NOERROR, extra?.ede ?? noteOf(sec));
   const answers: RR[] = [];
+  // wildcard expansions carry the NSEC/NSEC3 proof of no closer match (RFC 4035 3.1.3.3): authority section, DO only
+  const proofs: RR[] = [];
+  const proofOf = (set: { proof?: RR[] }) => {
+    if (dnssecOk && set.proof) proofs.push(...set.proof);
+  };
   for (const link of res.chain) {
     if (link.dname) {
       answers.push(...link.dname.rrs);
       if (dnssecOk) answers.push(...link.dname.sigs);
+      proofOf(link.dname);
     }
     answers.push(...link.cname.rrs);
     if (dnssecOk) answers.push(...link.cname.sigs);
+    proofOf(link.cname);
   }
   if (res.kind === 'answer') {
     answers.push(...res.rrset.rrs);
     if (dnssecOk) answers.push(...res.rrset.sigs);
+    proofOf(res.rrset);
+    m.authorities = uniqueRecords(proofs);
   } else {
-    m.authorities = res.authority.filter(
-      (rr) => rr.type === RRType.SOA || rr.type === RRType.NS || (dnssecOk && DNSSEC_TYPES.has(rr.type)),
-    );
+    m.authorities = uniqueRecords([
+      ...proofs,
+      ...res.authority.filter(
+        (rr) => rr.type === RRType.SOA || rr.type === RRType.NS || (dnssecOk && DNSSEC_TYPES.has(rr.type)),
+      ),
+    ]);
   }
   // a DNAME that rewrote several links of the chain is one RRset: sent once (RFC 2181 5)
   m.answers = uniqueRecords(answers);
   if (sec.status === 'secure' && (dnssecOk || query.ad)) m.ad = true;
   return m;
+}
+
+/**
+ * An EDE worth telling the client about data that is served: RFC 9276 3.2 asks for EDE 27 when NSEC3 iterations made
+ * a proof insecure.
+ */
+function noteOf(sec: Resolution['security']): { code: number; text: string } | undefined {
+  if (sec.status === 'insecure' && sec.ede === EDE.UNSUPPORTED_NSEC3_ITERATIONS)
+    return { code: sec.ede, text: sec.reason ?? 'NSEC3 iterations above the limit: answer treated as unsigned' };
+  return undefined;
 }
 
 /** Smallest TTL in the response's records (for the packet cache); 0 when there are none. */

@@ -78,7 +78,11 @@ export interface ValidationLimits {
    * pdns nsec3-max-iterations 50).
    */
   readonly maxNsec3Iterations: number;
-  /** Above this many iterations the proof is bogus, with EDE 27 (RFC 9276 3.2, Appendix A; standards.md 6.3). */
+  /**
+   * Above this many iterations the proof is bogus, with EDE 27 (RFC 9276 3.2 allows either verdict). Off by default
+   * (65535, the largest value the field holds): Unbound, Knot Resolver, BIND and PowerDNS all treat high iteration
+   * counts as insecure, which costs no hashing at all, and Deckard's val_iter_high expects exactly that.
+   */
   readonly maxNsec3IterationsBogus: number;
 }
 
@@ -90,7 +94,7 @@ export const DEFAULT_VALIDATION_LIMITS: ValidationLimits = Object.freeze({
   maxNsec3PerProof: 10,
   maxNsec3Hashes: 600,
   maxNsec3Iterations: 50,
-  maxNsec3IterationsBogus: 150,
+  maxNsec3IterationsBogus: 65535,
 });
 
 /**
