@@ -22,6 +22,7 @@ import {
   WireError,
 } from '../wire/index.js';
 import { type AliasLink, type Classified, classify, negativeTtl, type RRsetIn, scrub } from './classify.js';
+import { publishDecision, publishUpstream } from './diagnostics.js';
 import { DoNotQuery } from './donotquery.js';
 import { LIMITS } from './limits.js';
 import { minimisedName } from './qmin.js';
@@ -686,6 +687,7 @@ export class Iterator {
     depth: number,
   ): Promise<{ msg?: Message; why: string }> {
     const plan = await this.#plan(ip, ns, zone, req, depth);
+    if (ns) publishDecision({ ns: ns.toString(), ip, zone: zone.toString(), mode: plan.mode, reasons: plan.reasons });
     if (plan.attempts.length === 0) {
       const why = `not used (${plan.reasons.join('; ') || plan.mode})`;
       req.note('transport', `${ns ?? ip}: ${why}`, EDE.NO_REACHABLE_AUTHORITY);
@@ -788,6 +790,23 @@ export class Iterator {
       outcome: 'pending',
     };
     req.hops.push(hop);
+    const sentAt = req.now();
+    const emit = (outcome: string, response?: Uint8Array) =>
+      publishUpstream({
+        zone: hop.zone,
+        server: hop.server,
+        ip,
+        port: target.port,
+        protocol: target.protocol,
+        encrypted: attempt.encrypted,
+        authenticated: attempt.authenticated,
+        why: attempt.why,
+        outcome,
+        query: wire,
+        response,
+        sentAt,
+        endedAt: req.now(),
+      });
     let reply: Awaited<ReturnType<Upstream['query']>>;
     try {
       // AbortSignal.timeout takes whole milliseconds only (a fractional RTO throws ERR_OUT_OF_RANGE)
@@ -796,6 +815,7 @@ export class Iterator {
     } catch (e) {
       const code = (e as { code?: string }).code ?? 'error';
       hop.outcome = code;
+      emit(code);
       if (code === 'aborted') return undefined; // lost a race: says nothing about the server
       if (code === 'timeout') infra.reportTimeout(ip, req.now());
       else infra.reportError(ip, code, req.now());
@@ -808,12 +828,14 @@ export class Iterator {
       msg = decodeMessage(reply.wire);
     } catch (e) {
       hop.outcome = 'malformed';
+      emit('malformed', reply.wire);
       infra.reportError(ip, e instanceof WireError ? `malformed: ${e.code}` : 'malformed', req.now());
       return undefined;
     }
     const q = msg.questions[0];
     if (!msg.qr || msg.id !== id || !q || !q.name.equals(qname) || q.type !== qtype) {
       hop.outcome = 'mismatched';
+      emit('mismatched', reply.wire);
       infra.reportError(ip, 'mismatched', req.now());
       return undefined;
     }
@@ -821,6 +843,7 @@ export class Iterator {
     if (attempt.encrypted && ns) this.deps.policy?.report(ns, target, 'ok', strict);
     hop.rttMs = reply.rttMs;
     hop.outcome = msg.tc ? 'truncated' : `rcode ${msg.rcode}`;
+    emit('ok', reply.wire);
     if (msg.tc && target.protocol === 'udp') {
       const tcp: Attempt = { ...attempt, target: { ...target, protocol: 'tcp' }, why: `${attempt.why}; TCP after TC` };
       return this.#send(tcp, ns, zone, qname, qtype, req, noEdns, signal, strict);

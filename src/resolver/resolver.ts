@@ -24,6 +24,7 @@ import {
   RRType,
   WireError,
 } from '../wire/index.js';
+import { publishRequest, requestChannel } from './diagnostics.js';
 import { Iterator, type IteratorOptions, type Resolution, weakest } from './iterator.js';
 import { LIMITS } from './limits.js';
 import { RequestState, ResolveFailure } from './request.js';
@@ -247,7 +248,33 @@ export class Resolver {
   }
 
   /** Answers one decoded client query. Never throws: failures become SERVFAIL with an EDE. */
-  async handle(query: Message, _client: ClientInfo = { transport: 'internal' }): Promise<Handled> {
+  async handle(query: Message, client: ClientInfo = { transport: 'internal' }): Promise<Handled> {
+    const started = this.#clock.now();
+    const h = await this.#handle(query, client);
+    if (requestChannel.hasSubscribers) {
+      const q = query.questions[0];
+      const ede = h.response.edns?.options.find((o) => o.kind === 'ede');
+      const hops = h.state?.hops ?? [];
+      publishRequest({
+        transport: client.transport,
+        client: client.address,
+        qname: q ? q.name.toString() : '',
+        qtype: q ? q.type : 0,
+        rcode: h.response.rcode,
+        ede: ede?.kind === 'ede' ? ede.infoCode : undefined,
+        cacheHit: h.cacheHit,
+        security: h.response.ad ? 'secure' : undefined,
+        durationMs: this.#clock.now() - started,
+        hops: hops.length,
+        encryptedHops: hops.filter((x) => x.encrypted).length,
+        authenticatedHops: hops.filter((x) => x.authenticated).length,
+        receivedAt: started,
+      });
+    }
+    return h;
+  }
+
+  async #handle(query: Message, client: ClientInfo): Promise<Handled> {
     this.stats.queries++;
     if (query.opcode !== Opcode.QUERY) return { response: responseFor(query, Rcode.NOTIMP), cacheHit: false };
     if (query.questions.length !== 1) return { response: responseFor(query, Rcode.FORMERR), cacheHit: false };
@@ -283,6 +310,7 @@ export class Resolver {
       return { response: servfail(query, EDE.OTHER, 'resolver busy'), cacheHit: false };
     }
     const state = new RequestState(() => this.#clock.now());
+    state.clientEncrypted = client.transport === 'dot' || client.transport === 'doh';
     this.#active++;
     try {
       const res = await this.#dedup(q.name, q.type, state);
@@ -339,7 +367,7 @@ export class Resolver {
   }
 
   #dedup(name: Name, type: number, state: RequestState): Promise<Resolution> {
-    const key = `${name.key}|${type}`;
+    const key = `${name.key}|${type}|${state.clientEncrypted ? 'e' : 'c'}`;
     const running = this.#inflight.get(key);
     if (running) return running;
     const p = this.iterator.resolve(name, type, state).finally(() => this.#inflight.delete(key));
