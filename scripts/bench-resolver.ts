@@ -28,6 +28,7 @@
 //   BENCH_OUTSTANDING [100]     dnsperf -q (queries in flight)
 //   BENCH_MAX_QPS [unlimited]   dnsperf -Q
 //   BENCH_SEALDNS [auto]        'serve' (sealdns serve), 'child' (scripts/bench-resolver-server), auto: serve if it exists
+//   BENCH_SEALDNS_ARGS ['']     extra arguments for sealdns serve (e.g. '--qname-minimisation off')
 //   BENCH_RESOLVERS [sealdns,unbound,unbound-novalidate]  which to run (unbound-novalidate: module-config "iterator")
 //   BENCH_PROFILE [0]           profile the sealdns process (node --cpu-prof)
 //
@@ -64,6 +65,7 @@ const MAX_QPS = envInt('BENCH_MAX_QPS', 0, 0, 10_000_000);
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const RESOLVERS = (process.env.BENCH_RESOLVERS ?? 'sealdns,unbound,unbound-novalidate').split(',').map((s) => s.trim());
 const SEALDNS_MODE = process.env.BENCH_SEALDNS ?? 'auto';
+const SEALDNS_ARGS = (process.env.BENCH_SEALDNS_ARGS ?? '').split(' ').filter((a) => a !== '');
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/scripts
 const distDir = resolve(here, '..');
@@ -190,7 +192,11 @@ function sealdns(frontEnd: 'serve' | 'child', profileDir: string | undefined): C
       const port = await freePort();
       const listen = `127.0.0.1:${port}`;
       const files = ['--root-hints', lab.rootHintsFile, '--trust-anchor', lab.trustAnchorFile];
-      const script = frontEnd === 'serve' ? [cliMain, 'serve', '--listen', listen] : [childServer, '--listen', listen];
+      // like unbound at verbosity 0: warnings and errors only
+      const script =
+        frontEnd === 'serve'
+          ? [cliMain, 'serve', '--listen', listen, '--log-level', 'warn', ...SEALDNS_ARGS]
+          : [childServer, '--listen', listen];
       const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, tag)] : [];
       const child = spawn(process.execPath, [...prof, ...script, ...files], { stdio: ['ignore', 'pipe', 'pipe'] });
       children.add(child);
@@ -424,7 +430,8 @@ async function main(): Promise<number> {
       cpuSystemUsPerQuery: perQuery('system'),
     };
   };
-  const lastLine = (s: string) => s.trim().split('\n').at(-1) ?? '';
+  // the counters bench-resolver-server prints when it stops (sealdns serve logs other things)
+  const stats = (s: string) => s.split('\n').find((l) => l.startsWith('stats ')) ?? '';
   try {
     // Rounds interleave the resolvers, so that a burst of other work on the host hits all of them.
     for (let round = 1; round <= ROUNDS; round++) {
@@ -442,7 +449,7 @@ async function main(): Promise<number> {
           rows.push({ resolver: c.name, mode: 'warm', round, names: warm.length, ...w });
         } finally {
           const log = await r.stop();
-          if (c.name === 'sealdns') notes.push(`sealdns warm round ${round}: ${lastLine(log)}`);
+          if (stats(log)) notes.push(`sealdns warm round ${round}: ${stats(log)}`);
         }
         // cold: fresh process; one query primes the delegations and keys, then every name once
         process.stderr.write(`round ${round}/${ROUNDS} ${c.name}: cold (${cold.length} names)...\n`);
@@ -459,7 +466,7 @@ async function main(): Promise<number> {
           rows.push({ resolver: c.name, mode: 'cold', round, names: cold.length, ...k });
         } finally {
           const log = await r.stop();
-          if (c.name === 'sealdns') notes.push(`sealdns cold round ${round}: ${lastLine(log)}`);
+          if (stats(log)) notes.push(`sealdns cold round ${round}: ${stats(log)}`);
         }
       }
     }
@@ -580,6 +587,7 @@ async function main(): Promise<number> {
       outstanding: OUTSTANDING,
       maxQps: MAX_QPS || null,
       sealdnsFrontEnd: frontEnd,
+      sealdnsArgs: SEALDNS_ARGS,
       unbound: { threads: 1, aggressiveNsec: false },
     },
     summary,
