@@ -145,6 +145,7 @@ const policyRule = z
 /** Every option of ResolverConfig, by its config key. */
 const resolverOptions = {
   'qname-minimisation': oneOf(['off', 'relaxed', 'strict']),
+  'qname-minimisation-qtype': oneOf(['A', 'NS']),
   'upstream-port': intIn(1, 65535),
   ipv4: bool,
   ipv6: bool,
@@ -172,6 +173,7 @@ const resolverOptions = {
 /** Config key → ResolverConfig field. */
 const RESOLVER_KEYS = {
   'qname-minimisation': 'qnameMinimisation',
+  'qname-minimisation-qtype': 'qnameMinimisationQtype',
   'upstream-port': 'upstreamPort',
   ipv4: 'ipv4',
   ipv6: 'ipv6',

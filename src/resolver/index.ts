@@ -20,9 +20,13 @@ export function createScenarioResolver(opts: {
   upstream: Upstream;
   qnameMinimisation: boolean;
   options: Record<string, string>;
+  /** The normalised scenario config; `flavour` tells which resolver the file was written for. */
+  config?: { flavour: 'deckard' | 'testbound' };
 }): { resolve(q: Message): Promise<Message> } {
   const config: Partial<ResolverConfig> = {
     qnameMinimisation: opts.qnameMinimisation ? 'relaxed' : 'off',
+    // Deckard files script Knot Resolver's minimised queries (QTYPE NS), testbound files Unbound's (QTYPE A)
+    qnameMinimisationQtype: opts.config?.flavour === 'deckard' ? 'NS' : 'A',
     minTimeoutMs: 1,
     packetCache: false,
     // scenario files script only the queries of plain iteration: no transport-signal lookups
@@ -49,4 +53,4 @@ export function createScenarioResolver(opts: {
 }
 
 /** Capabilities the scenario runner may assume (see test/scenarios/applicability.ts). */
-export const scenarioCapabilities: string[] = ['query-localhost'];
+export const scenarioCapabilities: string[] = ['query-localhost', 'qmin-qtype-ns'];

@@ -75,6 +75,8 @@ type Step = Resolution | { kind: 'alias'; chain: AliasLink[]; target: Name; secu
 
 export interface IteratorOptions {
   qnameMinimisation: 'off' | 'relaxed' | 'strict';
+  /** QTYPE of minimised queries (RFC 9156 2.1: A recommended, NS allowed); default A. */
+  qnameMinimisationQtype?: 'A' | 'NS';
   /** Ask upstream for DNSSEC records (DO bit). */
   dnssecOk: boolean;
   /** Port of every upstream server (53; the lab may run elsewhere). */
@@ -306,7 +308,7 @@ export class Iterator {
         const child = minimisedName(name, childLabels, iteration);
         if (child.labelCount < name.labelCount) {
           qname = child;
-          qtype = RRType.A;
+          qtype = this.opts.qnameMinimisationQtype === 'NS' ? RRType.NS : RRType.A;
         }
       }
       const minimised = qname !== name;

@@ -33,6 +33,8 @@ import { DnssecValidator } from './validate.js';
 
 export interface ResolverConfig {
   qnameMinimisation: 'off' | 'relaxed' | 'strict';
+  /** QTYPE of minimised queries: A (RFC 9156 2.1 recommends it; Unbound) or NS (Knot Resolver). */
+  qnameMinimisationQtype: 'A' | 'NS';
   upstreamPort: number;
   ipv4: boolean;
   ipv6: boolean;
@@ -75,6 +77,7 @@ export interface ResolverConfig {
 
 export const defaultResolverConfig: ResolverConfig = {
   qnameMinimisation: 'relaxed',
+  qnameMinimisationQtype: 'A',
   upstreamPort: 53,
   ipv4: true,
   ipv6: true,
@@ -165,6 +168,7 @@ export class Resolver {
         : undefined;
     const itOpts: IteratorOptions = {
       qnameMinimisation: c.qnameMinimisation,
+      qnameMinimisationQtype: c.qnameMinimisationQtype,
       dnssecOk: this.validator !== undefined,
       upstreamPort: c.upstreamPort,
       ipv4: c.ipv4,

@@ -86,6 +86,7 @@ stale-seconds: 600
 stale-reply-ttl: 10
 packet-cache: false
 max-concurrent: 50
+qname-minimisation-qtype: NS
 do-not-query-localhost: false
 transport-policy: true
 upstream-encryption: follow-client
@@ -113,6 +114,7 @@ policy-rules:
       staleReplyTtl: 10,
       packetCache: false,
       maxConcurrent: 50,
+      qnameMinimisationQtype: 'NS',
       doNotQueryLocalhost: false,
       transportPolicy: true,
       upstreamEncryption: 'follow-client',
