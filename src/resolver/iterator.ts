@@ -194,7 +194,7 @@ export class Iterator {
         fromCache: true,
         security: verdictOf(hit.entry.security, hit.entry.securityReason),
       };
-    const dname = this.#dnameFromCache(name, now, allowStale);
+    const dname = this.#dnameFromCache(name, type, now, allowStale);
     if (dname) return dname;
     if (type !== RRType.CNAME) {
       const cn = cache.get(name, RRType.CNAME, now, { allowStale, minRank: Rank.NonAuthAnswer });
@@ -227,8 +227,9 @@ export class Iterator {
    * The alias a cached DNAME at an ancestor of `name` implies (RFC 6672 2.2, 3.4): every
    * name below the owner is rewritten, whatever the type, so the CNAME is synthesised
    * from the cache instead of asking the owner's servers again. Its TTL is the DNAME's.
+   * For a query of type CNAME the synthesised CNAME is the answer (RFC 1034 4.3.2 3.b).
    */
-  #dnameFromCache(name: Name, now: number, allowStale: boolean): Step | undefined {
+  #dnameFromCache(name: Name, type: number, now: number, allowStale: boolean): Step | undefined {
     for (let owner = name; !owner.isRoot(); ) {
       owner = owner.parent();
       const dn = this.deps.cache.get(owner, RRType.DNAME, now, { allowStale, minRank: Rank.NonAuthAnswer });
@@ -240,20 +241,16 @@ export class Iterator {
         return undefined; // the rewritten name would be too long (YXDOMAIN): leave it to the servers
       }
       const cname: RR = { name, type: RRType.CNAME, class: dn.entry.class, ttl: dn.ttl, data: { target: to } };
-      return {
-        kind: 'alias',
-        chain: [
-          {
-            kind: 'dname',
-            cname: { rrs: [cname], sigs: [] },
-            dname: withTtl(dn.entry.rrs, dn.entry.sigs, dn.ttl),
-            from: name,
-            to,
-          },
-        ],
-        target: to,
-        security: verdictOf(dn.entry.security, dn.entry.securityReason),
+      const link: AliasLink = {
+        kind: 'dname',
+        cname: { rrs: [cname], sigs: [] },
+        dname: withTtl(dn.entry.rrs, dn.entry.sigs, dn.ttl),
+        from: name,
+        to,
       };
+      const security = verdictOf(dn.entry.security, dn.entry.securityReason);
+      if (type === RRType.CNAME) return { kind: 'answer', chain: [link], rrset: link.cname, fromCache: true, security };
+      return { kind: 'alias', chain: [link], target: to, security };
     }
     return undefined;
   }

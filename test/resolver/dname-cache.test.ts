@@ -40,6 +40,18 @@ describe('cached DNAME', () => {
     });
   }
 
+  it('a CNAME query below a cached DNAME is answered by the synthesised CNAME, not chased', async () => {
+    const net = network();
+    const { ask } = testResolver(net);
+    await ask('example.com', RRType.DNAME);
+    const before = net.sent.length;
+    const r = await ask('x.example.com', RRType.CNAME);
+    assert.equal(r.rcode, Rcode.NOERROR);
+    assert.deepEqual(answerText(r), ['example.com. 39', 'x.example.com. 5']);
+    assert.equal(r.authorities.length, 0);
+    assert.equal(net.sent.length, before, 'nothing asked: neither the owner nor the target');
+  });
+
   it('the synthesised CNAME lives as long as the cached DNAME', async () => {
     const net = network();
     const { ask, clock } = testResolver(net);
