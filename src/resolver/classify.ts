@@ -1,3 +1,4 @@
+import type { Security } from '../cache/rank.js';
 import {
   canonicalRdata,
   type Message,
@@ -21,6 +22,13 @@ export interface RRsetIn {
    * no closer match exists. Set by the validator once the proof holds; sent to DO clients in the authority section.
    */
   proof?: RR[];
+  /**
+   * This RRset's own DNSSEC verdict, set by the validator when it differs in scope from the response's: a signed DNAME
+   * stays secure (and is cached so) even when the response around it is bogus.
+   */
+  verdict?: { status: Security; ede?: number; reason?: string };
+  /** A CNAME synthesised from a DNAME (RFC 6672 3.2): covered by the DNAME's signature, never cached on its own. */
+  synthesized?: boolean;
 }
 
 /** One alias step of an answer: a CNAME, or a DNAME with the CNAME synthesised from it. */
@@ -195,9 +203,15 @@ function followChain(
   for (let i = 0; i <= LIMITS.MAX_CNAME_CHAIN; i++) {
     if (seen.has(cur.key)) break;
     seen.add(cur.key);
-    const final = qtype === RRType.RRSIG ? rrsigSet(answers, cur) : setAt(sets, cur, qtype);
-    if (final) return { chain, end: cur, final };
     const dn = dnameAbove(answers, cur);
+    // a CNAME at a name below a DNAME is the synthesised one (RFC 6672 3.1): for CNAME queries the DNAME decides
+    const final =
+      qtype === RRType.RRSIG
+        ? rrsigSet(answers, cur)
+        : qtype === RRType.CNAME && dn
+          ? undefined
+          : setAt(sets, cur, qtype);
+    if (final) return { chain, end: cur, final };
     if (dn) {
       const dset = setAt(sets, dn.name, RRType.DNAME)!;
       if (dset.rrs.length !== 1) break; // a DNAME RRset has exactly one record (RFC 6672 2.4)
@@ -208,10 +222,13 @@ function followChain(
         break; // YXDOMAIN-worthy overflow: stop following
       }
       const synthesized: RR = { name: cur, type: RRType.CNAME, class: dn.class, ttl: dn.ttl, data: { target: to } };
-      const link: AliasLink = { kind: 'dname', cname: { rrs: [synthesized], sigs: [] }, dname: dset, from: cur, to };
+      const cname: RRsetIn = { rrs: [synthesized], sigs: [], synthesized: true };
+      const link: AliasLink = { kind: 'dname', cname, dname: dset, from: cur, to };
       const received = setAt(sets, cur, RRType.CNAME);
       if (received?.rrs.some((rr) => !(rr.data as NameData).target.equals(to))) link.conflicting = received;
       chain.push(link);
+      // asked for the CNAME itself: the synthesised one is the answer (RFC 6672 3.1), not its target's CNAME
+      if (qtype === RRType.CNAME) return { chain, end: cur, final: cname };
       cur = to;
       continue;
     }

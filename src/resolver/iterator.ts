@@ -385,13 +385,14 @@ export class Iterator {
     switch (c.kind) {
       case 'answer':
         this.#cacheChain(c.chain, aa, now, sec);
-        this.deps.cache.put(
-          c.rrset.rrs,
-          c.rrset.sigs,
-          aa && c.chain.length === 0 ? Rank.AuthAnswer : Rank.NonAuthAnswer,
-          now,
-          cacheOpts(sec, c.rrset),
-        );
+        if (!c.rrset.synthesized)
+          this.deps.cache.put(
+            c.rrset.rrs,
+            c.rrset.sigs,
+            aa && c.chain.length === 0 ? Rank.AuthAnswer : Rank.NonAuthAnswer,
+            now,
+            cacheOpts(sec, c.rrset),
+          );
         return { kind: 'answer', chain: c.chain, rrset: c.rrset, fromCache: false, security: sec };
       case 'alias':
         this.#cacheChain(c.chain, aa, now, sec);
@@ -888,6 +889,8 @@ function cacheOpts(
   ttl?: number;
   proof?: RR[];
 } {
+  // an RRset validated on its own keeps its own verdict (a signed DNAME in an otherwise bogus answer)
+  if (set?.verdict !== undefined) sec = set.verdict;
   const securityReason = sec.reason === undefined ? undefined : { ede: sec.ede, text: sec.reason };
   return sec.status === 'bogus'
     ? { security: 'bogus', securityReason, ttl: BOGUS_TTL }

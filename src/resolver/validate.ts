@@ -103,6 +103,7 @@ export class DnssecValidator implements ResponseValidator {
       // a synthesized CNAME is covered by the DNAME's signature (RFC 6672 5.3.1)
       const set = link.kind === 'dname' && link.dname ? link.dname : link.cname;
       const v = await this.#verifySet(set, zone, c, req, depth, budget);
+      set.verdict = v;
       worse(v);
       if (v.status === 'secure' && link.conflicting) {
         // the server also sent a CNAME that the signed DNAME cannot have produced: tampering
@@ -119,7 +120,13 @@ export class DnssecValidator implements ResponseValidator {
         // RRSIG RRsets are not signed: a query of type RRSIG is answered unvalidated (as Unbound does)
         if (qtype === RRType.RRSIG)
           worse({ status: 'insecure', reason: `RRSIG records of ${c.rrset.rrs[0].name} are not validated` });
-        else worse(await this.#verifySet(c.rrset, zone, c, req, depth, budget));
+        else if (c.rrset.synthesized) {
+          // a CNAME query answered by a DNAME: the chain above verified the DNAME that produced it
+        } else {
+          const v = await this.#verifySet(c.rrset, zone, c, req, depth, budget);
+          c.rrset.verdict = v;
+          worse(v);
+        }
         break;
       case 'nxdomain':
       case 'nodata':
