@@ -8,6 +8,7 @@ import type { ClientInfo, Resolver } from '../resolver/resolver.js';
 import { responseFor } from '../resolver/respond.js';
 import { decodeMessage, EDE, encodeMessage, Rcode } from '../wire/index.js';
 import { Acl, type Cidr, LOOPBACK_ACL } from './acl.js';
+import { clientExchangeChannel, observeClientExchange } from './diagnostics.js';
 import { ServeError } from './listeners/errors.js';
 import {
   DEFAULT_MAX_UDP_PAYLOAD,
@@ -88,6 +89,8 @@ export async function startResolverService(opts: ResolverServiceOptions): Promis
       return refuse(raw, maxSize);
     }
     const client: ClientInfo = { transport: info.transport, address: info.client.address };
+    if (clientExchangeChannel.hasSubscribers)
+      return observeClientExchange(raw, info, () => resolver.handleRaw(raw, client, maxSize));
     return resolver.handleRaw(raw, client, maxSize);
   };
   const queryLog =
