@@ -122,6 +122,8 @@ export interface Handled {
   response: Message;
   state?: RequestState;
   cacheHit: boolean;
+  /** DNSSEC status of the data answered (with a validator only; whether or not the client asked for AD). */
+  security?: Resolution['security']['status'];
 }
 
 /**
@@ -267,7 +269,7 @@ export class Resolver {
         rcode: h.response.rcode,
         ede: ede?.kind === 'ede' ? ede.infoCode : undefined,
         cacheHit: h.cacheHit,
-        security: h.response.ad ? 'secure' : undefined,
+        security: h.security ?? (h.response.ad ? 'secure' : undefined),
         durationMs: this.#clock.now() - started,
         hops: hops.length,
         encryptedHops: hops.filter((x) => x.encrypted).length,
@@ -307,7 +309,7 @@ export class Resolver {
     const cached = this.#fromCacheChain(q.name, q.type, now);
     if (cached) {
       this.stats.cacheHits++;
-      return { response: buildResponse(query, cached), cacheHit: true };
+      return { response: buildResponse(query, cached), cacheHit: true, security: this.#status(cached) };
     }
     if (this.#active >= this.config.maxConcurrent) {
       this.stats.servfail++;
@@ -318,7 +320,7 @@ export class Resolver {
     this.#active++;
     try {
       const res = await this.#dedup(q.name, q.type, state);
-      return { response: buildResponse(query, res), state, cacheHit: false };
+      return { response: buildResponse(query, res), state, cacheHit: false, security: this.#status(res) };
     } catch (e) {
       const failure =
         e instanceof ResolveFailure ? e : new ResolveFailure(EDE.OTHER, `internal error: ${(e as Error).message}`);
@@ -332,7 +334,7 @@ export class Resolver {
               text: failure.message,
             },
           });
-          return { response: r, state, cacheHit: true };
+          return { response: r, state, cacheHit: true, security: this.#status(stale) };
         }
       }
       this.stats.servfail++;
@@ -340,6 +342,10 @@ export class Resolver {
     } finally {
       this.#active--;
     }
+  }
+
+  #status(r: Resolution): Handled['security'] {
+    return this.validator === undefined ? undefined : r.security.status;
   }
 
   /** Resolves (name, type) for internal users (CLI trace, signal lookups) and returns the request state too. */
