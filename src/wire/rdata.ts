@@ -3,6 +3,7 @@ import { fromHex, toHex } from './encoding.js';
 import { WireError } from './errors.js';
 import * as F from './fields.js';
 import { type FieldCodec, NameMode } from './fields.js';
+import { ipv4ToText, ipv6ToText } from './ip.js';
 import type { Name } from './name.js';
 import type { WireReader } from './reader.js';
 import { type SvcParams, svcParams } from './svcb.js';
@@ -153,37 +154,117 @@ interface Field {
   readonly codec: FieldCodec<unknown>;
 }
 
+/**
+ * A hand-written decoder for a frequent type: exactly what the field loop gives, without
+ * its per-field dispatch. It returns undefined (or throws) when the RDATA is not
+ * well-formed; the field loop then runs and reports the error.
+ */
+type FastDecode = (r: WireReader, end: number) => RData | undefined;
+
 /** One RR type: its fields, in wire order. Wire, length, text and canonical forms derive from them. */
 export interface RdataDescriptor {
   readonly type: number;
   readonly mnemonic: string;
   readonly fields: readonly Field[];
+  /** Optional fast path for decoding (see FastDecode); tests hold it equal to the field loop. */
+  readonly decode?: FastDecode;
 }
 
 const f = <V>(key: string, codec: FieldCodec<V>): Field => ({ key, codec: codec as FieldCodec<unknown> });
 
 const table = new Map<number, RdataDescriptor>();
 
-function define(type: number, fields: Field[]): void {
-  table.set(type, { type, mnemonic: typeToText(type), fields });
+function define(type: number, fields: Field[], decode?: FastDecode): void {
+  table.set(
+    type,
+    decode ? { type, mnemonic: typeToText(type), fields, decode } : { type, mnemonic: typeToText(type), fields },
+  );
 }
 
-define(RRType.A, [f('address', F.ipv4)]);
-define(RRType.AAAA, [f('address', F.ipv6)]);
-define(RRType.NS, [f('target', F.cname)]);
-define(RRType.CNAME, [f('target', F.cname)]);
-define(RRType.PTR, [f('target', F.cname)]);
-define(RRType.DNAME, [f('target', F.lname)]);
-define(RRType.SOA, [
-  f('mname', F.cname),
-  f('rname', F.cname),
-  f('serial', F.u32),
-  f('refresh', F.u32),
-  f('retry', F.u32),
-  f('expire', F.u32),
-  f('minimum', F.u32),
-]);
-define(RRType.MX, [f('preference', F.u16), f('exchange', F.cname)]);
+// ---- fast paths for the types of nearly every response -----------------------------------------
+const fastA: FastDecode = (r, end) => {
+  if (end - r.pos !== 4) return undefined;
+  const address = ipv4ToText(r.buf, r.pos);
+  r.pos = end;
+  return { address };
+};
+const fastAAAA: FastDecode = (r, end) => {
+  if (end - r.pos !== 16) return undefined;
+  const address = ipv6ToText(r.buf, r.pos);
+  r.pos = end;
+  return { address };
+};
+const fastTarget: FastDecode = (r, end) => (r.pos < end ? { target: r.name(end) } : undefined);
+const fastMX: FastDecode = (r, end) => {
+  if (end - r.pos < 3) return undefined;
+  const preference = r.u16();
+  return { preference, exchange: r.name(end) };
+};
+const fastSOA: FastDecode = (r, end) => {
+  if (r.pos >= end) return undefined;
+  const mname = r.name(end);
+  if (r.pos >= end) return undefined;
+  const rname = r.name(end);
+  if (end - r.pos !== 20) return undefined;
+  return { mname, rname, serial: r.u32(), refresh: r.u32(), retry: r.u32(), expire: r.u32(), minimum: r.u32() };
+};
+const fastDS: FastDecode = (r, end) => {
+  if (end - r.pos < 4) return undefined;
+  const keyTag = r.u16();
+  const algorithm = r.u8();
+  const digestType = r.u8();
+  return { keyTag, algorithm, digestType, digest: r.bytes(end - r.pos) };
+};
+const fastDNSKEY: FastDecode = (r, end) => {
+  if (end - r.pos < 4) return undefined;
+  const flags = r.u16();
+  const protocol = r.u8();
+  const algorithm = r.u8();
+  return { flags, protocol, algorithm, publicKey: r.bytes(end - r.pos) };
+};
+const fastRRSIG: FastDecode = (r, end) => {
+  if (end - r.pos < 19) return undefined;
+  const typeCovered = r.u16();
+  const algorithm = r.u8();
+  const labels = r.u8();
+  const originalTtl = r.u32();
+  const expiration = r.u32();
+  const inception = r.u32();
+  const keyTag = r.u16();
+  const signerName = r.name(end);
+  return {
+    typeCovered,
+    algorithm,
+    labels,
+    originalTtl,
+    expiration,
+    inception,
+    keyTag,
+    signerName,
+    signature: r.bytes(end - r.pos),
+  };
+};
+
+define(RRType.A, [f('address', F.ipv4)], fastA);
+define(RRType.AAAA, [f('address', F.ipv6)], fastAAAA);
+define(RRType.NS, [f('target', F.cname)], fastTarget);
+define(RRType.CNAME, [f('target', F.cname)], fastTarget);
+define(RRType.PTR, [f('target', F.cname)], fastTarget);
+define(RRType.DNAME, [f('target', F.lname)], fastTarget);
+define(
+  RRType.SOA,
+  [
+    f('mname', F.cname),
+    f('rname', F.cname),
+    f('serial', F.u32),
+    f('refresh', F.u32),
+    f('retry', F.u32),
+    f('expire', F.u32),
+    f('minimum', F.u32),
+  ],
+  fastSOA,
+);
+define(RRType.MX, [f('preference', F.u16), f('exchange', F.cname)], fastMX);
 define(RRType.TXT, [f('strings', F.charStrings)]);
 define(RRType.HINFO, [f('cpu', F.charString), f('os', F.charString)]);
 define(RRType.RP, [f('mbox', F.lname), f('txt', F.lname)]);
@@ -200,22 +281,26 @@ define(RRType.NAPTR, [
 ]);
 define(RRType.CAA, [f('flags', F.u8), f('tag', F.caaTag), f('value', F.restString)]);
 const dsFields = [f('keyTag', F.u16), f('algorithm', F.u8), f('digestType', F.u8), f('digest', F.hex)];
-define(RRType.DS, dsFields);
-define(RRType.CDS, dsFields);
+define(RRType.DS, dsFields, fastDS);
+define(RRType.CDS, dsFields, fastDS);
 const keyFields = [f('flags', F.u16), f('protocol', F.u8), f('algorithm', F.u8), f('publicKey', F.base64)];
-define(RRType.DNSKEY, keyFields);
-define(RRType.CDNSKEY, keyFields);
-define(RRType.RRSIG, [
-  f('typeCovered', F.rrtype),
-  f('algorithm', F.u8),
-  f('labels', F.u8),
-  f('originalTtl', F.u32),
-  f('expiration', F.time32),
-  f('inception', F.time32),
-  f('keyTag', F.u16),
-  f('signerName', F.lname),
-  f('signature', F.base64),
-]);
+define(RRType.DNSKEY, keyFields, fastDNSKEY);
+define(RRType.CDNSKEY, keyFields, fastDNSKEY);
+define(
+  RRType.RRSIG,
+  [
+    f('typeCovered', F.rrtype),
+    f('algorithm', F.u8),
+    f('labels', F.u8),
+    f('originalTtl', F.u32),
+    f('expiration', F.time32),
+    f('inception', F.time32),
+    f('keyTag', F.u16),
+    f('signerName', F.lname),
+    f('signature', F.base64),
+  ],
+  fastRRSIG,
+);
 define(RRType.NSEC, [f('next', F.pname), f('types', F.typeBitmap)]);
 define(RRType.NSEC3, [
   f('hashAlgorithm', F.u8),
@@ -258,6 +343,29 @@ export function decodeRdata(type: number, r: WireReader, end: number): RData {
   const d = table.get(type);
   const start = r.pos;
   if (d === undefined) return { raw: r.bytes(end - start) };
+  if (d.decode !== undefined) {
+    try {
+      const v = d.decode(r, end);
+      if (v !== undefined && r.pos === end) return v;
+    } catch {
+      // malformed: the field loop below finds out how, and says so
+    }
+    r.pos = start;
+  }
+  return decodeFields(d, r, end);
+}
+
+/**
+ * The generic decoder: RDATA of a table type, field by field (exported so that tests
+ * can hold the fast paths equal to it).
+ */
+export function decodeRdataFields(type: number, r: WireReader, end: number): RData {
+  const d = table.get(type);
+  if (d === undefined) return { raw: r.bytes(end - r.pos) };
+  return decodeFields(d, r, end);
+}
+
+function decodeFields(d: RdataDescriptor, r: WireReader, end: number): RData {
   const out: Record<string, unknown> = {};
   const fields = d.fields;
   try {

@@ -26,7 +26,8 @@ export class WireReader {
   readonly #names = new Map<number, Name>();
 
   constructor(data: Uint8Array, pos = 0, end = data.length) {
-    this.buf = data;
+    // A plain Uint8Array view (not a Buffer), so that slice() copies into a Uint8Array.
+    this.buf = data.constructor === Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     this.pos = pos;
     this.end = end;
   }
@@ -60,11 +61,7 @@ export class WireReader {
     const p = this.pos;
     if (n < 0 || p + n > this.end) throw new WireError('truncated', `${n} octets`, p);
     this.pos = p + n;
-    // A plain Uint8Array (not a Buffer: Buffer's species would make slice() return one),
-    // owning its memory.
-    const out = new Uint8Array(n);
-    out.set(this.buf.subarray(p, p + n));
-    return out;
+    return this.buf.slice(p, p + n);
   }
 
   /** The next n octets as a latin1 string. */
@@ -82,8 +79,13 @@ export class WireReader {
    */
   name(limit = this.end): Name {
     const buf = this.buf;
-    const names = this.#names;
     const start = this.pos;
+    if (buf[start] === 0 && start < limit) {
+      // the root (OPT owners, root referrals, empty targets)
+      this.pos = start + 1;
+      return Name.ROOT;
+    }
+    const names = this.#names;
     let p = start;
     let runStart = p;
     let runLimit = limit;

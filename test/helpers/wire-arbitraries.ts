@@ -160,7 +160,7 @@ function fieldArb(kind: string, o: ArbOptions): fc.Arbitrary<unknown> {
         .uniqueArray(fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 0xffff })), { maxLength: 12 })
         .map((t) => t.sort((a, b) => a - b));
     case 'caaTag':
-      return fc.stringMatching(/^[a-z0-9]{1,15}$/);
+      return fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'), minLength: 1, maxLength: 15 });
     case 'restString':
       return o.asciiText ? printable(0, 60) : bytes(0, 60).map(latin1);
     case 'svcParams':
@@ -196,13 +196,18 @@ export function rrArb(o: ArbOptions = {}): fc.Arbitrary<RR> {
   const classArb = o.classes
     ? fc.constantFrom(...o.classes)
     : fc.oneof(fc.constant(1), fc.integer({ min: 0, max: 0xffff }));
+  // one RDATA arbitrary per type, built once (chain() calls its function for every value)
+  const dataArbs = new Map<number, fc.Arbitrary<RData>>();
+  const opaqueArb = rdataArb(-1, o);
+  for (const t of types) dataArbs.set(t, rdataArb(t, o));
+  const ttl = fc.integer({ min: 0, max: 0xffffffff });
   return typeArb.chain((type) =>
     fc.record({
       name: o.names ?? nameArb,
       type: fc.constant(type),
       class: classArb,
-      ttl: fc.integer({ min: 0, max: 0xffffffff }),
-      data: rdataArb(type, o),
+      ttl,
+      data: dataArbs.get(type) ?? opaqueArb,
     }),
   );
 }

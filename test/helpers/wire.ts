@@ -1,7 +1,16 @@
 // Small helpers shared by the wire-layer tests.
 
 import assert from 'node:assert/strict';
-import { type Message, type Name, type RR, WireError, type WireErrorCode } from '../../src/wire/index.js';
+import {
+  decodeRdata,
+  decodeRdataFields,
+  type Message,
+  type Name,
+  type RR,
+  WireError,
+  type WireErrorCode,
+  WireReader,
+} from '../../src/wire/index.js';
 
 /** Octets from hex text; white space, newlines and `;` comments are ignored. */
 export function hex(text: string): Uint8Array {
@@ -85,4 +94,20 @@ export function assertSameMessage(actual: Message, expected: Message, exactCase 
 
 export function assertSameRR(actual: RR, expected: RR, exactCase = false): void {
   assert.deepEqual(plain(actual, exactCase), plain(expected, exactCase));
+}
+
+/**
+ * The fast path (decodeRdata) and the field loop (decodeRdataFields) must agree on `raw`:
+ * the same value, or WireErrors with the same code.
+ */
+export function assertDecodersAgree(type: number, raw: Uint8Array): void {
+  const run = (f: typeof decodeRdata) => {
+    try {
+      return { value: plain(f(type, new WireReader(raw), raw.length), true) };
+    } catch (e) {
+      assert.ok(e instanceof WireError, String(e));
+      return { code: e.code };
+    }
+  };
+  assert.deepEqual(run(decodeRdata), run(decodeRdataFields), `type ${type}, RDATA ${toHex(raw)}`);
 }

@@ -9,11 +9,13 @@ import {
   type Message,
   newMessage,
   parseRR,
+  plainRdata,
   RRType,
+  rdataDescriptors,
   rrToText,
   WireError,
 } from '../../src/wire/index.js';
-import { concat, header, plain, u16, u32 } from '../helpers/wire.js';
+import { assertDecodersAgree, concat, header, plain, u16, u32 } from '../helpers/wire.js';
 import { messageArb, RUNS, rrArb } from '../helpers/wire-arbitraries.js';
 
 /**
@@ -100,6 +102,27 @@ describe('round trips', () => {
         decodeMessage(wire);
       }),
       { numRuns: Math.max(100, RUNS / 4) },
+    );
+  });
+});
+
+describe('RDATA decoders', () => {
+  const fastTypes = rdataDescriptors()
+    .filter((d) => d.decode !== undefined)
+    .map((d) => d.type);
+
+  it('the fast paths agree with the field loop on valid and damaged RDATA', () => {
+    assert.ok(fastTypes.length >= 8);
+    const damage = fc.record({ cut: fc.nat(), flips: fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 2 }) });
+    fc.assert(
+      fc.property(rrArb({ types: fastTypes, opaque: false }), damage, (rr, d) => {
+        const raw = plainRdata(rr.type, rr.data);
+        assertDecodersAgree(rr.type, raw);
+        const bad = raw.slice(0, raw.length - (d.cut % (raw.length + 1)));
+        for (const [at, v] of d.flips) if (bad.length > 0) bad[at % bad.length] = v;
+        assertDecodersAgree(rr.type, bad);
+      }),
+      params,
     );
   });
 });

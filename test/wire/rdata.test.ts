@@ -19,7 +19,18 @@ import {
   typeToText,
   WireReader,
 } from '../../src/wire/index.js';
-import { assertSameRR, concat, header, hex, plain, throwsWire, toHex, u16, u32 } from '../helpers/wire.js';
+import {
+  assertDecodersAgree,
+  assertSameRR,
+  concat,
+  header,
+  hex,
+  plain,
+  throwsWire,
+  toHex,
+  u16,
+  u32,
+} from '../helpers/wire.js';
 import { SAMPLES, UNKNOWN_SAMPLES } from '../helpers/wire-samples.js';
 
 const N = (t: string) => Name.fromText(t);
@@ -89,6 +100,10 @@ describe('RDATA table harness', () => {
           const raw = plainRdata(rr.type, rr.data);
           assert.deepEqual(answerRdata(encodeMessage(m, { compress: false })), raw);
           assertSameRR({ ...rr, data: decodeRaw(rr.type, raw) }, rr, true);
+
+          // fast path and field loop agree, also on every truncation and with an extra octet
+          for (let n = 0; n <= raw.length; n++) assertDecodersAgree(rr.type, raw.subarray(0, n));
+          assertDecodersAgree(rr.type, concat(raw, 0));
 
           // value -> text -> value
           const again = parseRR(rrToText(rr));
