@@ -63,7 +63,8 @@ export function decodeOptions(r: WireReader, end: number): EdnsOpt[] {
       case EdnsOption.EDE: {
         if (len < 2) throw bad('EDE shorter than 2 octets', at);
         const infoCode = r.u16();
-        const text = Buffer.from(r.bytes(vend - r.pos)).toString('utf8');
+        const text = Buffer.from(r.buf.buffer, r.buf.byteOffset + r.pos, vend - r.pos).toString('utf8');
+        r.pos = vend;
         out.push({ kind: 'ede', infoCode, extraText: text });
         break;
       }
@@ -124,11 +125,17 @@ export function encodeOption(w: WireWriter, o: EdnsOpt): void {
     case 'padding':
       w.bytes(new Uint8Array(o.length));
       break;
-    case 'cookie':
+    case 'cookie': {
+      const server = o.server?.length ?? 0;
+      if (o.client.length !== 8 || (o.server !== undefined && (server < 8 || server > 32)))
+        throw new WireError('bad-opt', `cookie of ${o.client.length}+${server} octets (RFC 7873 4)`);
       w.bytes(o.client);
       if (o.server) w.bytes(o.server);
       break;
+    }
     case 'ecs': {
+      if ((o.family !== 1 && o.family !== 2) || o.sourcePrefix > (o.family === 1 ? 32 : 128))
+        throw new WireError('bad-opt', `client subnet family ${o.family} with /${o.sourcePrefix}`);
       w.u16(o.family);
       w.u8(o.sourcePrefix);
       w.u8(o.scopePrefix);

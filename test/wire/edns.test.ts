@@ -73,6 +73,18 @@ describe('DNS Cookies (RFC 7873)', () => {
     }
   });
 
+  it('refuses to encode malformed cookies', () => {
+    for (const o of [
+      { kind: 'cookie', client: new Uint8Array(7) },
+      { kind: 'cookie', client: new Uint8Array(8), server: new Uint8Array(7) },
+      { kind: 'cookie', client: new Uint8Array(8), server: new Uint8Array(33) },
+    ] as EdnsOpt[]) {
+      const m = makeQuery('example.', 1);
+      m.edns!.options = [o];
+      throwsWire(() => encodeMessage(m), 'bad-opt');
+    }
+  });
+
   it('rejects cookies of impossible lengths', () => {
     for (const len of [0, 7, 9, 15, 41]) {
       throwsWire(
@@ -102,6 +114,14 @@ describe('Client Subnet (RFC 7871)', () => {
     const { wire, back } = roundTrip(o);
     assert.deepEqual(back, o);
     assert.ok(toHex(wire).endsWith('00080007000114 00c63360'.replace(' ', '')));
+  });
+
+  it('refuses to encode a prefix longer than the address', () => {
+    const m = makeQuery('example.', 1);
+    m.edns!.options = [{ kind: 'ecs', family: 1, sourcePrefix: 33, scopePrefix: 0, address: '192.0.2.0' }];
+    throwsWire(() => encodeMessage(m), 'bad-opt');
+    m.edns!.options = [{ kind: 'ecs', family: 3, sourcePrefix: 0, scopePrefix: 0, address: '192.0.2.0' }];
+    throwsWire(() => encodeMessage(m), 'bad-opt');
   });
 
   it('rejects bad families and address lengths', () => {
