@@ -55,6 +55,8 @@ export interface ResponseValidator {
     req: RequestState,
     depth: number,
   ): Promise<SecurityVerdict>;
+  /** RFC 8198: an answer proven by validated NSEC/NSEC3 records already cached, without asking upstream. */
+  synthesize?(name: Name, type: number, req: RequestState): Step | undefined;
 }
 
 /** Options of one resolution. */
@@ -71,7 +73,7 @@ export function weakest(a: SecurityVerdict, b: SecurityVerdict): SecurityVerdict
 }
 
 /** One step: the answer for a name, or an alias to follow. */
-type Step = Resolution | { kind: 'alias'; chain: AliasLink[]; target: Name; security: SecurityVerdict };
+export type Step = Resolution | { kind: 'alias'; chain: AliasLink[]; target: Name; security: SecurityVerdict };
 
 export interface IteratorOptions {
   qnameMinimisation: 'off' | 'relaxed' | 'strict';
@@ -258,6 +260,8 @@ export class Iterator {
   async #lookup(name: Name, type: number, req: RequestState, depth: number, validate: boolean): Promise<Step> {
     const cached = this.fromCache(name, type, req.now());
     if (cached && (!validate || cached.security.status !== 'indeterminate')) return cached;
+    const synthesised = validate ? this.deps.validator?.synthesize?.(name, type, req) : undefined;
+    if (synthesised) return synthesised;
     const key = `${name.key}|${type}`;
     if (req.inProgress.has(key)) throw new ResolveFailure(EDE.OTHER, `dependency cycle on ${name} type ${type}`);
     req.inProgress.add(key);

@@ -1,4 +1,4 @@
-import type { Security } from '../cache/rank.js';
+import { Rank, type Security } from '../cache/rank.js';
 import type { TrustAnchors } from '../dnssec/anchors.js';
 import { verifyDnskeySet } from '../dnssec/validate/keys.js';
 import * as nsec from '../dnssec/validate/nsec.js';
@@ -6,8 +6,9 @@ import * as nsec3 from '../dnssec/validate/nsec3.js';
 import { verifyRRset } from '../dnssec/validate/rrset.js';
 import { ValidationBudget, type Verdict } from '../dnssec/validate/types.js';
 import { type DnskeyData, EDE, Name, type RR, RRType, type RrsigData, type SoaData } from '../wire/index.js';
+import { type AggressiveSources, synthesize } from './aggressive.js';
 import type { AliasLink, Classified, RRsetIn } from './classify.js';
-import type { Iterator, ResponseValidator, SecurityVerdict } from './iterator.js';
+import type { Iterator, ResponseValidator, SecurityVerdict, Step } from './iterator.js';
 import type { RequestState } from './request.js';
 
 /** What the chain of trust knows about one zone's keys. */
@@ -22,6 +23,11 @@ const NEGATIVE_KEY_TTL_S = 60;
 export interface ValidatorOptions {
   /** Allowed clock skew for signature validity windows (s). */
   skewSec?: number;
+  /**
+   * RFC 8198: where validated NSEC/NSEC3 records (and wildcard RRsets) are kept, and read back to answer without
+   * asking upstream. Absent = no aggressive use.
+   */
+  aggressive?: AggressiveSources;
   /** RFC 9905: treat SHA-1 DS digests and algorithms 5/7 as insecure. */
   sha1Insecure?: boolean;
 }
@@ -60,6 +66,21 @@ export class DnssecValidator implements ResponseValidator {
 
   #nowSec(): number {
     return Math.floor(this.#nowMs() / 1000);
+  }
+
+  /**
+   * RFC 8198: an answer for (name, type) proven by NSEC/NSEC3 records validated earlier, or undefined. Costs no
+   * query; NSEC3 hashing is charged to the request's budget.
+   */
+  synthesize(name: Name, type: number, req: RequestState): Step | undefined {
+    const src = this.opts.aggressive;
+    if (src === undefined || this.#anchors.closest(name) === undefined) return undefined;
+    const r = synthesize(src, name, type, this.#nowMs(), this.#budget(req));
+    if (r === undefined) return undefined;
+    src.denials.stats.synthesised++;
+    req.note('aggressive', `${r.kind} for ${name} type ${type} from the validated cache (${r.basis})`);
+    const { basis: _, ...resolution } = r;
+    return resolution;
   }
 
   /** Forgets cached key sets (all, or one zone). */
@@ -164,6 +185,16 @@ export class DnssecValidator implements ResponseValidator {
       // the proof travels with the RRset (cache included): DO clients get it in the authority section
       if (proof.status === 'secure' || proof.status === 'insecure')
         set.proof = [...denial.nsec, ...denial.nsec3, ...denial.sigs];
+      // RFC 8198 5.3: the wildcard's own RRset, kept under its owner, answers later expansions from the cache
+      if (proof.status === 'secure' && this.opts.aggressive) {
+        const source = v.wildcard.source;
+        const rename = (rr: RR): RR => ({ ...rr, name: source });
+        const sigs = set.sigs.filter((s) => isSigOf(s, [set.rrs[0].type]));
+        this.opts.aggressive.rrsets.put(set.rrs.map(rename), sigs.map(rename), Rank.NonAuthAnswer, this.#nowMs(), {
+          security: 'secure',
+          ttl: v.ttl,
+        });
+      }
       // an Opt-Out span may hide a closer name: the answer stands, unsigned (RFC 5155 8.8, 9.2)
       if (proof.status === 'insecure')
         return { status: 'insecure', ede: proof.ede, reason: `wildcard answer ${owner}: ${proof.reason}` };
@@ -202,6 +233,9 @@ export class DnssecValidator implements ResponseValidator {
       if (v.status !== 'secure') continue;
       (set.rrs[0].type === RRType.NSEC ? out.nsec : out.nsec3).push(...set.rrs);
       out.sigs.push(...set.sigs);
+      // RFC 8198: a validated NSEC/NSEC3 record may answer later questions it covers
+      for (const rr of set.rrs)
+        this.opts.aggressive?.denials.addDenial(signer, rr, set.sigs, v.ttl ?? rr.ttl, this.#nowMs());
     }
     return out;
   }
@@ -217,6 +251,9 @@ export class DnssecValidator implements ResponseValidator {
     budget: ValidationBudget,
   ): Promise<SecurityVerdict> {
     const soaRR = authority.find((rr) => rr.type === RRType.SOA);
+    // the denial speaks for the zone of its SOA, which may lie below the cut whose server answered (a server of
+    // the parent that also serves the child)
+    if (soaRR && name.isSubdomainOf(soaRR.name) && soaRR.name.isSubdomainOf(zone)) zone = soaRR.name;
     if (soaRR) {
       const soaSet: RRsetIn = {
         rrs: authority.filter((rr) => rr.type === RRType.SOA && rr.name.equals(soaRR.name)),
@@ -229,6 +266,7 @@ export class DnssecValidator implements ResponseValidator {
         skewSec: this.opts.skewSec,
       });
       if (v.status !== 'secure') return toVerdict(v);
+      this.opts.aggressive?.denials.addSoa(signer, soaSet.rrs, soaSet.sigs, this.#nowMs());
     }
     const denial = await this.#verifiedDenialRecords(authority, zone, req, depth, budget);
     if ('status' in denial) return denial;

@@ -85,3 +85,25 @@ export function signedData(
   }
   return out;
 }
+
+/**
+ * A string whose plain comparison (`<`, `localeCompare`-free) gives the canonical order of names (RFC 4034 6.1):
+ * labels right to left, each lower-cased octet shifted up by one and labels separated by 0, so that a label that is
+ * a prefix of another sorts first and a name sorts before its descendants. For ordered indexes of names (the
+ * aggressive NSEC cache) where a Name comparison per step would be slower.
+ */
+export function canonicalOrderKey(name: Name): string {
+  const key = name.key; // lower-cased wire form: length-prefixed labels, root last
+  const labels: string[] = [];
+  let p = 0;
+  for (;;) {
+    const len = key.charCodeAt(p);
+    if (len === 0 || Number.isNaN(len)) break;
+    let l = '';
+    for (let i = p + 1; i <= p + len; i++) l += String.fromCharCode(key.charCodeAt(i) + 1);
+    labels.push(l);
+    p += len + 1;
+  }
+  labels.reverse();
+  return labels.join('\0');
+}

@@ -81,6 +81,7 @@ cache-min-ttl: 5
 cache-max-ttl: 3600
 cache-max-bytes: 1048576
 negative-max-ttl: 900
+aggressive-nsec: false
 serve-stale: true
 stale-seconds: 600
 stale-reply-ttl: 10
@@ -109,6 +110,7 @@ policy-rules:
       cacheMaxTtl: 3600,
       cacheMaxBytes: 1048576,
       negativeMaxTtl: 900,
+      aggressiveNsec: false,
       serveStale: true,
       staleSeconds: 600,
       staleReplyTtl: 10,
