@@ -160,7 +160,11 @@ function fieldArb(kind: string, o: ArbOptions): fc.Arbitrary<unknown> {
         .uniqueArray(fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 0xffff })), { maxLength: 12 })
         .map((t) => t.sort((a, b) => a - b));
     case 'caaTag':
-      return fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'), minLength: 1, maxLength: 15 });
+      return fc.string({
+        unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'),
+        minLength: 1,
+        maxLength: 15,
+      });
     case 'restString':
       return o.asciiText ? printable(0, 60) : bytes(0, 60).map(latin1);
     case 'svcParams':
