@@ -45,6 +45,39 @@ export const u8: FieldCodec<number> = {
   fromText: (c) => intFromText(c.next('8-bit number').text, 0xff, 'u8'),
 };
 
+/** DNSSEC algorithm mnemonics accepted in text (RFC 4034 A.1, IANA registry); numbers are printed. */
+const ALGORITHM_MNEMONICS: Record<string, number> = {
+  RSAMD5: 1,
+  DH: 2,
+  DSA: 3,
+  RSASHA1: 5,
+  'DSA-NSEC3-SHA1': 6,
+  'RSASHA1-NSEC3-SHA1': 7,
+  RSASHA256: 8,
+  RSASHA512: 10,
+  'ECC-GOST': 12,
+  ECDSAP256SHA256: 13,
+  ECDSAP384SHA384: 14,
+  ED25519: 15,
+  ED448: 16,
+  INDIRECT: 252,
+  PRIVATEDNS: 253,
+  PRIVATEOID: 254,
+};
+
+/** A DNSSEC algorithm number: "an unsigned decimal integer or an algorithm mnemonic" (RFC 4034 2.2, 3.2, 5.3). */
+export const algorithm: FieldCodec<number> = {
+  kind: 'algorithm',
+  decode: (r) => r.u8(),
+  encode: (w, v) => w.u8(v),
+  toText: (v) => String(v),
+  fromText: (c) => {
+    const t = c.next('algorithm').text;
+    const m = ALGORITHM_MNEMONICS[t.toUpperCase()];
+    return m ?? intFromText(t, 0xff, 'algorithm');
+  },
+};
+
 export const u16: FieldCodec<number> = {
   kind: 'u16',
   decode: (r) => r.u16(),

@@ -280,17 +280,17 @@ define(RRType.NAPTR, [
   f('replacement', F.lname),
 ]);
 define(RRType.CAA, [f('flags', F.u8), f('tag', F.caaTag), f('value', F.restString)]);
-const dsFields = [f('keyTag', F.u16), f('algorithm', F.u8), f('digestType', F.u8), f('digest', F.hex)];
+const dsFields = [f('keyTag', F.u16), f('algorithm', F.algorithm), f('digestType', F.u8), f('digest', F.hex)];
 define(RRType.DS, dsFields, fastDS);
 define(RRType.CDS, dsFields, fastDS);
-const keyFields = [f('flags', F.u16), f('protocol', F.u8), f('algorithm', F.u8), f('publicKey', F.base64)];
+const keyFields = [f('flags', F.u16), f('protocol', F.u8), f('algorithm', F.algorithm), f('publicKey', F.base64)];
 define(RRType.DNSKEY, keyFields, fastDNSKEY);
 define(RRType.CDNSKEY, keyFields, fastDNSKEY);
 define(
   RRType.RRSIG,
   [
     f('typeCovered', F.rrtype),
-    f('algorithm', F.u8),
+    f('algorithm', F.algorithm),
     f('labels', F.u8),
     f('originalTtl', F.u32),
     f('expiration', F.time32),

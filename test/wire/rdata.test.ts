@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   classToText,
+  type DnskeyData,
+  type DsData,
   decodeMessage,
   decodeRdata,
   descriptorOf,
@@ -13,10 +15,12 @@ import {
   plainRdata,
   type RR,
   RRType,
+  type RrsigData,
   rdataDescriptors,
   rdataToText,
   rrToText,
   typeToText,
+  WireError,
   WireReader,
 } from '../../src/wire/index.js';
 import {
@@ -354,5 +358,20 @@ describe('decodeRdata bounds', () => {
     // An A record whose RDLENGTH is 2, followed by more octets in the message.
     const wire = concat(header({ an: 1 }), hex('00'), u16(RRType.A), u16(1), u32(0), u16(2), hex('7f00 0001'));
     throwsWire(() => decodeMessage(wire));
+  });
+});
+
+describe('DNSSEC algorithm mnemonics in text (RFC 4034 2.2, 3.2, 5.3)', () => {
+  it('accepts mnemonics and numbers alike, prints numbers', () => {
+    const ds = parseRR('example.com. 300 IN DS 30899 RSASHA1 1 0123456789ABCDEF0123456789ABCDEF01234567');
+    assert.equal((ds.data as DsData).algorithm, 5);
+    const sig = parseRR(
+      'example.com. 300 IN RRSIG DNSKEY ecdsap256sha256 2 3600 20250101000000 20240101000000 2854 example.com. dGVzdA==',
+    );
+    assert.equal((sig.data as RrsigData).algorithm, 13);
+    const key = parseRR('example.com. 300 IN DNSKEY 257 3 ED25519 dGVzdA==');
+    assert.equal((key.data as DnskeyData).algorithm, 15);
+    assert.match(rrToText(key), /DNSKEY\t257 3 15 /);
+    assert.throws(() => parseRR('example.com. 300 IN DS 1 NOTANALG 1 00'), WireError);
   });
 });
