@@ -4,7 +4,7 @@ import { verifyDnskeySet } from '../dnssec/validate/keys.js';
 import * as nsec from '../dnssec/validate/nsec.js';
 import * as nsec3 from '../dnssec/validate/nsec3.js';
 import { verifyRRset } from '../dnssec/validate/rrset.js';
-import { ValidationBudget, type Verdict } from '../dnssec/validate/types.js';
+import { ValidationBudget, type ValidationLimits, type Verdict } from '../dnssec/validate/types.js';
 import { type DnskeyData, EDE, Name, type RR, RRType, type RrsigData, type SoaData } from '../wire/index.js';
 import { type AggressiveSources, synthesize } from './aggressive.js';
 import type { AliasLink, Classified, RRsetIn } from './classify.js';
@@ -28,6 +28,8 @@ export interface ValidatorOptions {
    * asking upstream. Absent = no aggressive use.
    */
   aggressive?: AggressiveSources;
+  /** Per-request limits on validation work (KeyTrap, NSEC3 hashing); defaults DEFAULT_VALIDATION_LIMITS. */
+  limits?: Partial<ValidationLimits>;
   /** RFC 9905: treat SHA-1 DS digests and algorithms 5/7 as insecure. */
   sha1Insecure?: boolean;
 }
@@ -47,6 +49,8 @@ export class DnssecValidator implements ResponseValidator {
   readonly #pending = new WeakMap<RequestState, Map<string, Promise<KeyEntry>>>();
   readonly #budgets = new WeakMap<RequestState, ValidationBudget>();
   readonly opts: ValidatorOptions;
+  /** Work done so far, all requests together (metrics; KeyTrap tests read it). */
+  readonly stats: ValidatorStats = { signatureValidations: 0, nsec3Hashes: 0, budgetsExhausted: 0 };
 
   constructor(anchors: TrustAnchors, iterator: () => Iterator, nowMs: () => number, opts: ValidatorOptions = {}) {
     this.#anchors = anchors;
@@ -58,7 +62,7 @@ export class DnssecValidator implements ResponseValidator {
   #budget(req: RequestState): ValidationBudget {
     let b = this.#budgets.get(req);
     if (b === undefined) {
-      b = new ValidationBudget();
+      b = new CountingBudget(this.stats, this.opts.limits);
       this.#budgets.set(req, b);
     }
     return b;
@@ -406,6 +410,42 @@ export class DnssecValidator implements ResponseValidator {
       return { status: 'secure', keys: v.keys, expires: now + Math.max(1, ttl) * 1000 };
     }
     return neg(v.status === 'insecure' ? 'insecure' : 'bogus', `DNSKEY ${zone}: ${v.reason}`, v.ede);
+  }
+}
+
+/** Cumulative validation work of a DnssecValidator. */
+export interface ValidatorStats {
+  /** Public-key signature verifications performed. */
+  signatureValidations: number;
+  /** NSEC3 hashes computed. */
+  nsec3Hashes: number;
+  /** Requests whose budget ran out (validation stopped: bogus, SERVFAIL). */
+  budgetsExhausted: number;
+}
+
+/** A request's budget that also adds what it spends to the validator's totals. */
+class CountingBudget extends ValidationBudget {
+  readonly #stats: ValidatorStats;
+
+  constructor(stats: ValidatorStats, limits?: Partial<ValidationLimits>) {
+    super(limits);
+    this.#stats = stats;
+  }
+
+  override takeSignature(): boolean {
+    const wasExhausted = this.exhausted;
+    const ok = super.takeSignature();
+    if (ok) this.#stats.signatureValidations++;
+    else if (!wasExhausted) this.#stats.budgetsExhausted++;
+    return ok;
+  }
+
+  override takeNsec3Hash(): boolean {
+    const wasExhausted = this.exhausted;
+    const ok = super.takeNsec3Hash();
+    if (ok) this.#stats.nsec3Hashes++;
+    else if (!wasExhausted) this.#stats.budgetsExhausted++;
+    return ok;
   }
 }
 

@@ -5,6 +5,7 @@
  * may be given a `tamper` hook to forge or strip what it says.
  */
 import { answer } from '../../src/authority/answer.js';
+import { type AuthServer, startAuthServer } from '../../src/authority/server.js';
 import { Zone } from '../../src/authority/zone.js';
 import { parseZoneFile } from '../../src/authority/zonefile.js';
 import { ZoneSet } from '../../src/authority/zoneset.js';
@@ -38,6 +39,8 @@ export interface WorldZone {
   keys?: SigningKey[];
   /** Rewrites the signed records before serving (e.g. to re-sign NSEC3 with Opt-Out). */
   post?: (records: RR[], keys: SigningKey[], origin: Name) => RR[];
+  /** DS records to put in the parent instead of those of the SEP keys (computed from the served records). */
+  ds?: (records: RR[], origin: Name) => RR[];
 }
 
 export interface World {
@@ -72,8 +75,9 @@ function parentOf(origin: Name, all: Name[]): Name | undefined {
   return best;
 }
 
-/** Signs the zones (children first), and serves each from its address. */
-export function buildWorld(zones: WorldZone[]): World {
+/** Signs the zones (children first), and serves each from its address. `now`: signing time (default WORLD_NOW). */
+export function buildWorld(zones: WorldZone[], opts: { now?: number } = {}): World {
+  const now = opts.now ?? WORLD_NOW;
   const origins = zones.map((z) => Name.fromText(z.origin));
   const extra = new Map<string, RR[]>(); // DS records added to a parent
   const records = new Map<string, RR[]>();
@@ -91,13 +95,15 @@ export function buildWorld(zones: WorldZone[]): World {
         origin: o,
         keys: ks,
         denial: z.denial ?? { kind: 'nsec' },
-        inception: WORLD_NOW - 3600,
-        expiration: WORLD_NOW + 30 * 86400,
+        inception: now - 3600,
+        expiration: now + 30 * 86400,
       });
       if (z.post) out = z.post(out, ks, o);
       const parent = parentOf(o, origins);
       if (parent !== undefined) {
-        const ds = ks.filter((k) => (k.flags & 1) === 1).map((k) => makeDs(o, dnskeyData(k), 2, 3600));
+        const ds = z.ds
+          ? z.ds(out, o)
+          : ks.filter((k) => (k.flags & 1) === 1).map((k) => makeDs(o, dnskeyData(k), 2, 3600));
         extra.set(parent.key, [...(extra.get(parent.key) ?? []), ...ds]);
       }
     }
@@ -156,4 +162,62 @@ export function worldResolver(world: World, rootIp: string, config: Partial<Reso
 /** "owner TYPE" of each record of a section, e.g. for deepEqual on sorted lists. */
 export function section(rrsIn: readonly RR[]): string[] {
   return rrsIn.map((rr) => `${rr.name} ${rr.type === RRType.RRSIG ? 'RRSIG' : rr.type}`).sort();
+}
+
+export interface LoopbackWorld {
+  world: World;
+  /** The port every server listens on (UDP and TCP). */
+  port: number;
+  /** 127.<net>.<host>. */
+  ip(host: string): string;
+  servers: Map<string, AuthServer>;
+  /** Root hints naming the root zone's server (`rootHost`). */
+  hints: RR[];
+  close(): Promise<void>;
+}
+
+/**
+ * The world on real sockets, lab-like: every server address is 127.<net>.<host> (`make` gets the address maker and
+ * returns the zones), signed at `now` (default: the real time), all on one random high port, UDP and TCP.
+ */
+export async function startLoopbackWorld(
+  make: (ip: (host: string) => string) => WorldZone[],
+  rootHost: string,
+  opts: { now?: number } = {},
+): Promise<LoopbackWorld> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const net = 30 + Math.floor(Math.random() * 60); // the embedded lab uses 100..249
+    const port = 20_000 + Math.floor(Math.random() * 30_000);
+    const ip = (host: string) => `127.${net}.${host}`;
+    const world = buildWorld(make(ip), { now: opts.now ?? Math.floor(Date.now() / 1000) });
+    const servers = new Map<string, AuthServer>();
+    try {
+      for (const address of world.net.handlers.keys())
+        servers.set(
+          address,
+          await startAuthServer({
+            address,
+            udpPort: port,
+            tcpPort: port,
+            handler: (q) => world.net.handlers.get(address)!(q, address) as Message,
+          }),
+        );
+    } catch (e) {
+      last = e;
+      await Promise.all([...servers.values()].map((s) => s.close()));
+      continue;
+    }
+    return {
+      world,
+      port,
+      ip,
+      servers,
+      hints: worldHints(ip(rootHost)),
+      close: async () => {
+        await Promise.all([...servers.values()].map((s) => s.close()));
+      },
+    };
+  }
+  throw last;
 }
