@@ -12,6 +12,11 @@ export interface TlsCredentials {
   keyPem: string;
 }
 
+/** The secure-context options of every DoT/DoH listener: the credentials, TLS 1.3 only. */
+export function secureContextOptions(creds: TlsCredentials): tls.SecureContextOptions {
+  return { cert: creds.certPem, key: creds.keyPem, minVersion: 'TLSv1.3' };
+}
+
 export async function listenDot(
   ctx: ExchangeContext,
   address: string,
@@ -19,11 +24,9 @@ export async function listenDot(
   creds: TlsCredentials,
   settings: StreamSettings,
 ): Promise<Listener> {
-  const conns = new ConnectionSet(settings.maxConnections);
+  const conns = new ConnectionSet(settings.maxConnections, settings.maxConnectionsPerClient);
   const server = tls.createServer({
-    cert: creds.certPem,
-    key: creds.keyPem,
-    minVersion: 'TLSv1.3',
+    ...secureContextOptions(creds),
     ALPNProtocols: ['dot'],
     handshakeTimeout: settings.idleTimeoutMs,
     // No half-open TLS: a client that closes mid-handshake must not hold a connection slot.
@@ -40,5 +43,11 @@ export async function listenDot(
   );
   const bound = await listen(server, address, port, 'dot');
   server.on('error', (err) => ctx.log?.warn({ err, listener: 'dot' }, 'dot listener error'));
-  return { kind: 'dot', port: bound, close: () => closeServer(server, conns) };
+  return {
+    kind: 'dot',
+    port: bound,
+    // setSecureContext replaces the whole context: TLS 1.3 only must be restated.
+    setCredentials: (c) => server.setSecureContext(secureContextOptions(c)),
+    close: () => closeServer(server, conns),
+  };
 }

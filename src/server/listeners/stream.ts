@@ -1,7 +1,7 @@
 // DNS over a byte stream (RFC 7766 for TCP, RFC 7858 for TLS): 2-octet length framing, every
 // query in the stream processed as soon as it is complete (pipelining), replies written as they
 // are ready (possibly out of order), an idle timeout, bounded buffers and in-flight work, and a
-// cap on concurrent connections per listener.
+// cap on concurrent connections per listener and, optionally, per client address.
 
 import type { Server, Socket } from 'node:net';
 import { type ExchangeContext, exchange, HEADER_LENGTH } from './exchange.js';
@@ -15,37 +15,59 @@ export const DEFAULT_MAX_STREAM_CONNECTIONS = 256;
 export interface StreamSettings {
   idleTimeoutMs: number;
   maxConnections: number;
+  /** Concurrent connections one client address may hold on the listener (default: no limit of its own). */
+  maxConnectionsPerClient?: number;
 }
 
 /**
  * The sockets of one stream listener. `admit` is called for every accepted TCP connection
- * (before any TLS handshake) and refuses it when the listener is full.
+ * (before any TLS handshake) and refuses it when the listener is full, or when the client's
+ * address already holds `maxPerClient` connections (one client cannot take every slot).
  */
 export class ConnectionSet {
   readonly #sockets = new Set<Socket>();
+  readonly #perClient = new Map<string, number>();
   readonly #max: number;
+  readonly #maxPerClient: number;
 
-  constructor(max: number) {
+  constructor(max: number, maxPerClient = Number.POSITIVE_INFINITY) {
     this.#max = max;
+    this.#maxPerClient = maxPerClient;
   }
 
   get size(): number {
     return this.#sockets.size;
   }
 
+  /** Connections held by one client address. */
+  heldBy(address: string): number {
+    return this.#perClient.get(address) ?? 0;
+  }
+
+  /** Admits `socket`, or destroys it and returns false when the listener or its client is at the limit. */
   admit(socket: Socket): boolean {
-    if (this.#sockets.size >= this.#max) {
+    const client = socket.remoteAddress ?? '';
+    const held = this.#perClient.get(client) ?? 0;
+    if (this.#sockets.size >= this.#max || held >= this.#maxPerClient) {
       socket.destroy();
       return false;
     }
     this.#sockets.add(socket);
-    socket.once('close', () => this.#sockets.delete(socket));
+    this.#perClient.set(client, held + 1);
+    socket.once('close', () => {
+      if (!this.#sockets.delete(socket)) return;
+      const n = (this.#perClient.get(client) ?? 1) - 1;
+      if (n <= 0) this.#perClient.delete(client);
+      else this.#perClient.set(client, n);
+    });
     return true;
   }
 
   destroyAll(): void {
-    for (const s of this.#sockets) s.destroy();
+    const all = [...this.#sockets];
     this.#sockets.clear();
+    this.#perClient.clear();
+    for (const s of all) s.destroy();
   }
 }
 

@@ -1,5 +1,6 @@
 // DNS over TCP (RFC 7766).
 
+import cluster from 'node:cluster';
 import net from 'node:net';
 import { ServeError } from './errors.js';
 import type { ExchangeContext } from './exchange.js';
@@ -12,7 +13,7 @@ export async function listenTcp(
   port: number,
   settings: StreamSettings,
 ): Promise<Listener> {
-  const conns = new ConnectionSet(settings.maxConnections);
+  const conns = new ConnectionSet(settings.maxConnections, settings.maxConnectionsPerClient);
   const server = net.createServer({ allowHalfOpen: true });
   server.on('connection', (socket) => {
     if (conns.admit(socket)) serveStream(ctx, socket, 'tcp', settings);
@@ -23,7 +24,11 @@ export async function listenTcp(
   return { kind: 'tcp', port: bound, close: () => closeServer(server, conns) };
 }
 
-/** Binds a net/tls/http2 server; resolves with the bound port. */
+/**
+ * Binds a net/tls/http2 server; resolves with the bound port. In a cluster worker the socket is
+ * the primary's, shared by every worker (`exclusive: false`: the primary accepts and hands the
+ * connections round-robin to the workers); elsewhere `exclusive` makes no difference.
+ */
 export function listen(server: net.Server, address: string, port: number, kind: string): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     const onError = (err: Error): void =>
@@ -31,7 +36,7 @@ export function listen(server: net.Server, address: string, port: number, kind: 
         new ServeError('bind-failed', `${kind} ${address}@${port}: ${err.message}`, { listener: kind, cause: err }),
       );
     server.once('error', onError);
-    server.listen({ host: address, port, exclusive: true }, () => {
+    server.listen({ host: address, port, exclusive: !cluster.isWorker }, () => {
       server.off('error', onError);
       resolve((server.address() as net.AddressInfo).port);
     });

@@ -1,6 +1,7 @@
 // DNS over UDP: one datagram in, at most one datagram out, truncated (TC) to the client's
 // EDNS UDP size.
 
+import cluster from 'node:cluster';
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { ServeError } from './errors.js';
@@ -18,7 +19,9 @@ export async function listenUdp(ctx: ExchangeContext, address: string, port: num
       socket.close();
       reject(new ServeError('bind-failed', `udp ${address}@${port}: ${err.message}`, { listener: 'udp', cause: err }));
     });
-    socket.bind({ address, port, exclusive: true }, () => {
+    // In a cluster worker the primary binds the socket and every worker reads from that one
+    // handle (Node shares UDP handles, there is no round-robin for datagrams).
+    socket.bind({ address, port, exclusive: !cluster.isWorker }, () => {
       socket.removeAllListeners('error');
       resolve();
     });
