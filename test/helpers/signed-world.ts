@@ -33,7 +33,10 @@ export interface WorldZone {
   body: string;
   /** Address of the server that serves this zone (several zones may share one). */
   ip: string;
-  /** NSEC (default) or NSEC3; 'unsigned' publishes no keys and gets no DS in the parent. */
+  /**
+   * NSEC (default) or NSEC3; 'unsigned' serves the records as written (no keys, no DS in the parent unless `ds`
+   * gives some: a zone signed by another tool).
+   */
   denial?: DenialOptions | 'unsigned';
   /** Signing keys (default: one ECDSA P-256 CSK generated for the zone). */
   keys?: SigningKey[];
@@ -87,8 +90,12 @@ export function buildWorld(zones: WorldZone[], opts: { now?: number } = {}): Wor
     const parsed = parseZoneFile(`$TTL 3600\n${z.body}`, { origin: z.origin, file: `${z.origin}zone` });
     const input = [...parsed.records, ...(extra.get(o.key) ?? [])];
     let out: RR[];
-    if (z.denial === 'unsigned') out = input;
-    else {
+    if (z.denial === 'unsigned') {
+      // unsigned, or signed elsewhere (by ldns-signzone, dnssec-signzone...): `ds` says what the parent publishes
+      out = input;
+      const parent = parentOf(o, origins);
+      if (z.ds && parent !== undefined) extra.set(parent.key, [...(extra.get(parent.key) ?? []), ...z.ds(out, o)]);
+    } else {
       const ks = z.keys ?? [zoneKey(z.origin)];
       keys.set(z.origin, ks);
       out = signZone(input, {
@@ -181,7 +188,7 @@ export interface LoopbackWorld {
  * returns the zones), signed at `now` (default: the real time), all on one random high port, UDP and TCP.
  */
 export async function startLoopbackWorld(
-  make: (ip: (host: string) => string) => WorldZone[],
+  make: (ip: (host: string) => string) => WorldZone[] | Promise<WorldZone[]>,
   rootHost: string,
   opts: { now?: number } = {},
 ): Promise<LoopbackWorld> {
@@ -190,7 +197,7 @@ export async function startLoopbackWorld(
     const net = 30 + Math.floor(Math.random() * 60); // the embedded lab uses 100..249
     const port = 20_000 + Math.floor(Math.random() * 30_000);
     const ip = (host: string) => `127.${net}.${host}`;
-    const world = buildWorld(make(ip), { now: opts.now ?? Math.floor(Date.now() / 1000) });
+    const world = buildWorld(await make(ip), { now: opts.now ?? Math.floor(Date.now() / 1000) });
     const servers = new Map<string, AuthServer>();
     try {
       for (const address of world.net.handlers.keys())
