@@ -4,6 +4,7 @@ import {
   type Message,
   Name,
   type NameData,
+  type NsecData,
   Rcode,
   type RR,
   RRType,
@@ -298,8 +299,10 @@ export function classify(msg: Message, qname: Name, qtype: number, zone: Name): 
   }
 
   if (chain.length > 0) {
-    // aliases, but the server did not finish the chain: resolve the target ourselves
-    if (soa && msg.aa && end.isSubdomainOf(zone) && nsOwners.length === 0)
+    // aliases, but the server did not finish the chain: resolve the target ourselves — unless it said NODATA for
+    // the target (RFC 2308 2.2), and its own NSEC for the target does not list the type (a self-contradicting
+    // NODATA is not believed: the target is asked directly, as Unbound and Knot always do)
+    if (soa && msg.aa && end.isSubdomainOf(zone) && nsOwners.length === 0 && !nsecLists(msg.authorities, end, qtype))
       return { kind: 'nodata', chain, authority: msg.authorities, soa, name: end };
     return { kind: 'alias', chain, target: end };
   }
@@ -315,6 +318,15 @@ export function classify(msg: Message, qname: Name, qtype: number, zone: Name): 
   if (msg.ra) return { kind: 'lame', reason: 'empty non-authoritative answer from a recursive server' };
   // RFC 2308 2.2.1 NODATA type 3: NOERROR, no relevant answer, no SOA, no NS (not cacheable without a SOA)
   return { kind: 'nodata', chain, authority: msg.authorities, soa, name: end };
+}
+
+/** True when `authority` holds an NSEC owned by `name` that lists `type` (or CNAME): `name` has such data. */
+function nsecLists(authority: RR[], name: Name, type: number): boolean {
+  return authority.some((rr) => {
+    if (rr.type !== RRType.NSEC || !rr.name.equals(name)) return false;
+    const types = (rr.data as NsecData).types;
+    return types.includes(type) || types.includes(RRType.CNAME);
+  });
 }
 
 /** Negative-caching TTL of RFC 2308 5: min(SOA TTL, SOA MINIMUM). */

@@ -16,6 +16,7 @@ import {
   makeQuery,
   Name,
   type NameData,
+  type NsecData,
   Rcode,
   type RR,
   RRType,
@@ -357,6 +358,13 @@ export class Iterator {
             minimise = false;
             continue;
           }
+        }
+        if (c.kind === 'nodata' && dnameAt(c.authority, qname)) {
+          // the NSEC of the minimised name shows a DNAME there: every name below is rewritten, so the next
+          // minimised query would only be redirected too (RFC 9156 3: DNAME => restart): ask the full name
+          req.note('qmin', `${qname} owns a DNAME (NSEC type bitmap); asking the full name`);
+          minimise = false;
+          continue;
         }
         // NOERROR (data, NODATA or an alias at an intermediate name): not a cut; expose more labels
         childLabels = qname.labelCount;
@@ -858,6 +866,13 @@ export class Iterator {
     }
     return msg;
   }
+}
+
+/** True when `authority` holds an NSEC owned by `name` whose type bitmap lists DNAME. */
+function dnameAt(authority: RR[], name: Name): boolean {
+  return authority.some(
+    (rr) => rr.type === RRType.NSEC && rr.name.equals(name) && (rr.data as NsecData).types.includes(RRType.DNAME),
+  );
 }
 
 /** The links of a failed alias chain that may be shown to the client: none when they are bogus. */
