@@ -30,6 +30,21 @@ export interface Config {
   trustAnchorFile: string | undefined;
   logLevel: LogLevel;
   resolver: ResolverConfig;
+  /** dnstap output (`dnstap:`); undefined means none. */
+  dnstap: DnstapSettings | undefined;
+}
+
+/** The `dnstap:` section, normalised: where frames go and which messages are written. */
+export interface DnstapSettings {
+  output: { socket: string } | { file: string };
+  identity: string | undefined;
+  version: string | undefined;
+  /** CLIENT_QUERY / CLIENT_RESPONSE. */
+  client: boolean;
+  /** RESOLVER_QUERY / RESOLVER_RESPONSE. */
+  resolver: boolean;
+  /** Frames held while the output is slow or reconnecting; beyond it they are dropped and counted. */
+  queueSize: number | undefined;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:53';
@@ -205,6 +220,27 @@ type UnmappedResolverField = Exclude<keyof ResolverConfig, (typeof RESOLVER_KEYS
 const everyResolverFieldMapped: [UnmappedResolverField] extends [never] ? true : UnmappedResolverField = true;
 void everyResolverFieldMapped;
 
+/** `dnstap: { socket: PATH }` or `{ file: PATH }`, with optional identity, version and message selection. */
+const dnstapSection = z
+  .strictObject(
+    {
+      socket: path.optional(),
+      file: path.optional(),
+      identity: z.string({ error: 'must be a string' }).max(255, { error: 'at most 255 characters' }).optional(),
+      version: z.string({ error: 'must be a string' }).max(255, { error: 'at most 255 characters' }).optional(),
+      'client-messages': bool.optional(),
+      'resolver-messages': bool.optional(),
+      'queue-size': intIn(1, 1_000_000).optional(),
+    },
+    {
+      error:
+        'must be a mapping {socket | file, identity?, version?, client-messages?, resolver-messages?, queue-size?}',
+    },
+  )
+  .refine((v) => (v.socket === undefined) !== (v.file === undefined), {
+    error: 'needs exactly one of socket (a unix socket path) or file',
+  });
+
 const configSchema = z
   .strictObject({
     listen: z.array(listenEntry, { error: 'must be a list of IP:PORT or {address, port, transport}' }).min(1, {
@@ -214,6 +250,7 @@ const configSchema = z
     'root-hints': path,
     'trust-anchor': path,
     'log-level': oneOf(LOG_LEVELS),
+    dnstap: dnstapSection,
     ...resolverOptions,
   })
   .partial();
@@ -285,6 +322,19 @@ export function normaliseConfig(input: ConfigInput, source = 'configuration'): C
     trustAnchorFile: input['trust-anchor'],
     logLevel: input['log-level'] ?? DEFAULT_LOG_LEVEL,
     resolver,
+    dnstap: normaliseDnstap(input.dnstap),
+  };
+}
+
+function normaliseDnstap(d: ConfigInput['dnstap']): DnstapSettings | undefined {
+  if (d === undefined) return undefined;
+  return {
+    output: d.socket !== undefined ? { socket: d.socket } : { file: d.file! },
+    identity: d.identity,
+    version: d.version,
+    client: d['client-messages'] ?? true,
+    resolver: d['resolver-messages'] ?? true,
+    queueSize: d['queue-size'],
   };
 }
 
@@ -317,6 +367,13 @@ export function resolveConfig(sources: ConfigSources): Config {
       const p = fromFile[key];
       if (p !== undefined) fromFile[key] = resolve(base, p);
     }
+    const dt = fromFile.dnstap;
+    if (dt !== undefined)
+      fromFile.dnstap = {
+        ...dt,
+        ...(dt.socket === undefined ? {} : { socket: resolve(base, dt.socket) }),
+        ...(dt.file === undefined ? {} : { file: resolve(base, dt.file) }),
+      };
     merged = fromFile;
   }
   if (sources.flags !== undefined) {

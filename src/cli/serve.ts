@@ -4,6 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import pino, { type Logger } from 'pino';
+import { type DnstapLogger, startDnstap } from '../observe/dnstap.js';
 import { Resolver } from '../resolver/resolver.js';
 import { builtinRootHints, rootHintsProblem } from '../resolver/root-hints.js';
 import { Acl } from '../server/acl.js';
@@ -36,6 +37,8 @@ export interface Serving {
   /** Root hints in use (the built-in IANA hints when no file was configured). */
   rootHints: RR[];
   log: Logger;
+  /** The dnstap output, when `dnstap:` is configured. */
+  dnstap: DnstapLogger | undefined;
   /** Stops serving, then fails whatever upstream work is still in flight. Idempotent. */
   close(): Promise<void>;
 }
@@ -124,6 +127,20 @@ export async function startServe(config: Config, log: Logger = makeLogger(config
     },
     config.resolver,
   );
+  const dnstap =
+    config.dnstap === undefined
+      ? undefined
+      : startDnstap({
+          output: config.dnstap.output,
+          identity: config.dnstap.identity,
+          version: config.dnstap.version ?? 'sealdns',
+          client: config.dnstap.client,
+          resolver: config.dnstap.resolver,
+          writer: {
+            ...(config.dnstap.queueSize === undefined ? {} : { maxQueuedFrames: config.dnstap.queueSize }),
+            onError: (err) => log.warn({ err }, 'dnstap output'),
+          },
+        });
   let service: ResolverService;
   try {
     service = await startResolverService({
@@ -134,6 +151,7 @@ export async function startServe(config: Config, log: Logger = makeLogger(config
     });
   } catch (e) {
     upstream.destroy();
+    await dnstap?.close();
     throw e;
   }
   let closing: Promise<void> | undefined;
@@ -144,8 +162,12 @@ export async function startServe(config: Config, log: Logger = makeLogger(config
     trustAnchor,
     rootHints,
     log,
+    dnstap,
     close: () => {
-      closing ??= service.close().then(() => upstream.destroy());
+      closing ??= service
+        .close()
+        .then(() => upstream.destroy())
+        .then(() => dnstap?.close());
       return closing;
     },
   };

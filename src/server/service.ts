@@ -17,6 +17,7 @@ import { responseFor } from '../resolver/respond.js';
 import { type Clock, systemClock } from '../transport/clock.js';
 import { decodeMessage, EDE, encodeMessage, Rcode } from '../wire/index.js';
 import { Acl, type Cidr, LOOPBACK_ACL } from './acl.js';
+import { clientExchangeChannel, observeClientExchange } from './diagnostics.js';
 import { listenDoh } from './listeners/doh.js';
 import { listenDot, type TlsCredentials } from './listeners/dot.js';
 import { ServeError } from './listeners/errors.js';
@@ -149,7 +150,9 @@ export async function startResolverService(opts: ResolverServiceOptions): Promis
     const r = resolver;
     const client: ClientInfo = { transport: info.transport, address: info.client.address };
     const hitsBefore = observed ? r.stats?.packetHits : undefined;
-    const reply = r.handleRaw(raw, client, maxSize);
+    const reply = clientExchangeChannel.hasSubscribers
+      ? observeClientExchange(raw, info, () => r.handleRaw(raw, client, maxSize))
+      : r.handleRaw(raw, client, maxSize);
     if (!observed) return reply;
     // a packet-cache hit is answered before handleRaw first awaits: the counter has moved already
     const packetHit = hitsBefore !== undefined && r.stats?.packetHits !== hitsBefore;
