@@ -48,6 +48,11 @@ export class DnssecValidator implements ResponseValidator {
   readonly #keys = new Map<string, KeyEntry>();
   readonly #pending = new WeakMap<RequestState, Map<string, Promise<KeyEntry>>>();
   readonly #budgets = new WeakMap<RequestState, ValidationBudget>();
+  /**
+   * RFC 8198 synthesis hashes names on every cache miss of an NSEC3 zone: it spends from a budget of its own, so
+   * that running it dry only sends queries upstream and never starves the validation of real answers.
+   */
+  readonly #synthesisBudgets = new WeakMap<RequestState, ValidationBudget>();
   readonly opts: ValidatorOptions;
   /** Work done so far, all requests together (metrics; KeyTrap tests read it). */
   readonly stats: ValidatorStats = { signatureValidations: 0, nsec3Hashes: 0, budgetsExhausted: 0 };
@@ -79,7 +84,12 @@ export class DnssecValidator implements ResponseValidator {
   synthesize(name: Name, type: number, req: RequestState): Step | undefined {
     const src = this.opts.aggressive;
     if (src === undefined || this.#anchors.closest(name) === undefined) return undefined;
-    const r = synthesize(src, name, type, this.#nowMs(), this.#budget(req));
+    let budget = this.#synthesisBudgets.get(req);
+    if (budget === undefined) {
+      budget = new ValidationBudget({ ...this.opts.limits, maxSignatureValidations: 0, maxNsec3Hashes: 200 });
+      this.#synthesisBudgets.set(req, budget);
+    }
+    const r = synthesize(src, name, type, this.#nowMs(), budget);
     if (r === undefined) return undefined;
     src.denials.stats.synthesised++;
     req.note('aggressive', `${r.kind} for ${name} type ${type} from the validated cache (${r.basis})`);
