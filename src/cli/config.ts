@@ -14,12 +14,13 @@ import { defaultResolverConfig, type ResolverConfig } from '../resolver/resolver
 import { type Cidr, LOOPBACK_ACL, parseCidr } from '../server/acl.js';
 import type { ListenSpec, ServiceTransport } from '../server/service.js';
 import { parseServer, UsageError } from './args.js';
+import { normaliseOperate, type OperateConfig, operateOptions, resolveOperatePaths } from './config-operate.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** The normalised configuration: what `sealdns serve` runs with. */
-export interface Config {
+/** The normalised configuration: what `sealdns serve` runs with (operating options: config-operate.ts). */
+export interface Config extends OperateConfig {
   /** One entry per listener (a `listen` entry without a transport gives a UDP and a TCP one). */
   listen: ListenSpec[];
   /** Clients served. */
@@ -120,7 +121,7 @@ const listenEntry = z.union(
           .string({ error: 'must be an IP address' })
           .refine((v) => isIP(v) !== 0, { error: 'must be an IP address' }),
         port: intIn(0, 65535),
-        transport: oneOf(['udp', 'tcp']).optional(),
+        transport: oneOf(['udp', 'tcp', 'dot', 'doh']).optional(),
       })
       .transform((v): ListenInput => ({ address: v.address, port: v.port, transport: v.transport })),
   ],
@@ -250,6 +251,7 @@ const configSchema = z
     'root-hints': path,
     'trust-anchor': path,
     'log-level': oneOf(LOG_LEVELS),
+    ...operateOptions,
     dnstap: dnstapSection,
     ...resolverOptions,
   })
@@ -315,7 +317,10 @@ export function normaliseConfig(input: ConfigInput, source = 'configuration'): C
     for (const transport of l.transport === undefined ? (['udp', 'tcp'] as const) : [l.transport])
       listen.push({ address: l.address, port: l.port, transport });
   }
+  const operate = normaliseOperate(input, listen);
+  if (operate.problems.length > 0) throw new ConfigError(source, operate.problems);
   return {
+    ...operate.config,
     listen,
     acl: input.acl ?? LOOPBACK_ACL.map(parseCidr),
     rootHintsFile: input['root-hints'],
@@ -367,6 +372,7 @@ export function resolveConfig(sources: ConfigSources): Config {
       const p = fromFile[key];
       if (p !== undefined) fromFile[key] = resolve(base, p);
     }
+    resolveOperatePaths(fromFile, base);
     const dt = fromFile.dnstap;
     if (dt !== undefined)
       fromFile.dnstap = {

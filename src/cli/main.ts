@@ -54,9 +54,31 @@ program
   .option('--qname-minimisation <mode>', 'off, relaxed or strict')
   .option('--upstream-port <port>', 'port of the authoritative servers (default 53)')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+  // operating options (docs/operations.md)
+  .option('--listen-dot <ip:port>', 'serve DNS over TLS here (repeatable; needs --tls-cert/--tls-key)', collect)
+  .option('--listen-doh <ip:port>', 'serve DNS over HTTPS (HTTP/2 and 1.1, /dns-query) here (repeatable)', collect)
+  .option('--tls-cert <file>', 'certificate chain (PEM) of the DoT/DoH listeners')
+  .option('--tls-key <file>', 'private key (PEM) of the DoT/DoH listeners')
+  .option('--metrics <ip:port>', 'serve Prometheus metrics at http://IP:PORT/metrics')
+  .option('--query-log', 'log every client request (JSON, level info)')
+  .option('--control-socket <path>', 'control socket for `sealdns control` ("off": none)')
+  .option('--workers <n>', 'worker processes sharing the listening sockets (default 1)')
   .action(async (opts) => {
     const { runServe } = await import('./serve.js');
     await runServe(opts);
+  });
+
+program
+  .command('control')
+  .description('talk to a running `sealdns serve`: stats | flush NAME | servers | reload')
+  .argument('<command>', 'stats, flush, servers or reload')
+  .argument('[args...]', 'NAME for flush')
+  .option('-s, --socket <path>', 'control socket (default $XDG_RUNTIME_DIR/sealdns.sock or /tmp/sealdns-<uid>.sock)')
+  .option('--json', 'print the answer as JSON')
+  .option('--timeout <ms>', 'how long to wait for the answer', '30000')
+  .action(async (command: string, args: string[], opts) => {
+    const { runControl } = await import('./control.js');
+    process.stdout.write(await runControl(command, args, opts));
   });
 
 program

@@ -1,22 +1,27 @@
 // `sealdns serve`: load the configuration (file, then flags over it), read the root hints and
 // trust anchor, start the resolver and its downstream service, and run until SIGINT/SIGTERM.
-// `start` (the lab demo) reuses `startServe` in-process.
+// `start` (the lab demo) reuses `startServe` in-process. The operating side (metrics, query log,
+// control socket, reload) is operate.ts; `--workers N` is cluster.ts.
 
+import cluster from 'node:cluster';
 import { readFile } from 'node:fs/promises';
-import pino, { type Logger } from 'pino';
+import tls from 'node:tls';
+import type { Logger } from 'pino';
 import { type DnstapLogger, startDnstap } from '../observe/dnstap.js';
+import { createLogger } from '../observe/log.js';
 import { Resolver } from '../resolver/resolver.js';
 import { builtinRootHints, rootHintsProblem } from '../resolver/root-hints.js';
 import { Acl } from '../server/acl.js';
-import { type ResolverService, startResolverService } from '../server/service.js';
+import { type ResolverService, startResolverService, type TlsCredentials } from '../server/service.js';
 import { Transport } from '../transport/client.js';
 import { systemClock } from '../transport/clock.js';
 import { cryptoRandom } from '../transport/random.js';
 import { parseRecordsFile, type RR, RRClass, RRType, TextError } from '../wire/index.js';
 import { type Config, ConfigError, resolveConfig } from './config.js';
+import { type OperateFlags, operateFlags } from './config-operate.js';
 
 /** Options as commander hands them over (every value still text). */
-export interface ServeFlags {
+export interface ServeFlags extends OperateFlags {
   config?: string;
   listen?: string[];
   acl?: string[];
@@ -29,8 +34,11 @@ export interface ServeFlags {
 
 /** The running resolver: what `startServe` started, and how to stop it. */
 export interface Serving {
+  /** The configuration in force (replaced by a successful reload). */
   config: Config;
+  /** The resolver queries go to now (a reload may replace it, and `upstream` with it). */
   resolver: Resolver;
+  upstream: Transport;
   service: ResolverService;
   /** Trust anchor records read from the configured file (empty without one). */
   trustAnchor: RR[];
@@ -43,12 +51,15 @@ export interface Serving {
   close(): Promise<void>;
 }
 
-/** Reads `--config` (when given) and applies the flags over it. ConfigError on any problem. */
-export async function loadServeConfig(flags: ServeFlags): Promise<Config> {
+/**
+ * Reads `--config` (when given) and applies the flags over it. ConfigError on any problem.
+ * `fileText` stands for the file's content when it was read already (workers get it from the primary).
+ */
+export async function loadServeConfig(flags: ServeFlags, fileText?: string): Promise<Config> {
   let file: { path: string; text: string } | undefined;
   if (flags.config !== undefined) {
     try {
-      file = { path: flags.config, text: await readFile(flags.config, 'utf8') };
+      file = { path: flags.config, text: fileText ?? (await readFile(flags.config, 'utf8')) };
     } catch (e) {
       throw new ConfigError('command line', [{ path: '--config', message: (e as Error).message }]);
     }
@@ -63,6 +74,7 @@ export async function loadServeConfig(flags: ServeFlags): Promise<Config> {
       'qname-minimisation': flags.qnameMinimisation,
       'upstream-port': numberIfDigits(flags.upstreamPort),
       'log-level': flags.logLevel,
+      ...operateFlags(flags),
     },
   });
 }
@@ -107,15 +119,15 @@ export async function loadRecordsFile(key: 'root-hints' | 'trust-anchor', file: 
 }
 
 export function makeLogger(level: Config['logLevel']): Logger {
-  return pino({ level, base: { name: 'sealdns' } }, pino.destination({ fd: 2, sync: true }));
+  return createLogger(level);
 }
 
-/** Starts the resolver and its listeners as `config` says. */
-export async function startServe(config: Config, log: Logger = makeLogger(config.logLevel)): Promise<Serving> {
-  const rootHints =
-    config.rootHintsFile === undefined ? builtinRootHints() : await loadRecordsFile('root-hints', config.rootHintsFile);
-  const trustAnchor =
-    config.trustAnchorFile === undefined ? [] : await loadRecordsFile('trust-anchor', config.trustAnchorFile);
+/** A resolver (and the transport it sends with) as `config` says. */
+export function buildResolver(
+  config: Config,
+  rootHints: RR[],
+  trustAnchor: RR[],
+): { resolver: Resolver; upstream: Transport } {
   const upstream = new Transport({ clock: systemClock, random: cryptoRandom });
   const resolver = new Resolver(
     {
@@ -127,6 +139,38 @@ export async function startServe(config: Config, log: Logger = makeLogger(config
     },
     config.resolver,
   );
+  return { resolver, upstream };
+}
+
+/** Reads the certificate chain and key of the DoT/DoH listeners (ConfigError naming `tls`). */
+export async function readTlsCredentials(config: Config): Promise<TlsCredentials | undefined> {
+  if (config.tls === undefined) return undefined;
+  const read = async (key: 'cert' | 'key', file: string): Promise<string> => {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (e) {
+      throw new ConfigError(file, [{ path: `tls.${key}`, message: `cannot read: ${(e as Error).message}` }]);
+    }
+  };
+  const creds = { certPem: await read('cert', config.tls.certFile), keyPem: await read('key', config.tls.keyFile) };
+  try {
+    tls.createSecureContext({ cert: creds.certPem, key: creds.keyPem });
+  } catch (e) {
+    throw new ConfigError(config.tls.certFile, [
+      { path: 'tls', message: `certificate and key do not load: ${(e as Error).message}` },
+    ]);
+  }
+  return creds;
+}
+
+/** Starts the resolver and its listeners as `config` says. */
+export async function startServe(config: Config, log: Logger = makeLogger(config.logLevel)): Promise<Serving> {
+  const rootHints =
+    config.rootHintsFile === undefined ? builtinRootHints() : await loadRecordsFile('root-hints', config.rootHintsFile);
+  const trustAnchor =
+    config.trustAnchorFile === undefined ? [] : await loadRecordsFile('trust-anchor', config.trustAnchorFile);
+  const tlsCreds = await readTlsCredentials(config);
+  const { resolver, upstream } = buildResolver(config, rootHints, trustAnchor);
   const dnstap =
     config.dnstap === undefined
       ? undefined
@@ -148,6 +192,13 @@ export async function startServe(config: Config, log: Logger = makeLogger(config
       resolver,
       acl: new Acl(config.acl),
       log,
+      ...(tlsCreds === undefined ? {} : { tls: tlsCreds }),
+      dohPath: config.downstream.dohPath,
+      idleTimeoutMs: config.downstream.idleTimeoutMs,
+      maxTcpConnections: config.downstream.maxConnections,
+      ...(config.downstream.maxConnectionsPerClient === undefined
+        ? {}
+        : { maxConnectionsPerClient: config.downstream.maxConnectionsPerClient }),
     });
   } catch (e) {
     upstream.destroy();
@@ -155,9 +206,10 @@ export async function startServe(config: Config, log: Logger = makeLogger(config
     throw e;
   }
   let closing: Promise<void> | undefined;
-  return {
+  const serving: Serving = {
     config,
     resolver,
+    upstream,
     service,
     trustAnchor,
     rootHints,
@@ -166,11 +218,12 @@ export async function startServe(config: Config, log: Logger = makeLogger(config
     close: () => {
       closing ??= service
         .close()
-        .then(() => upstream.destroy())
+        .then(() => serving.upstream.destroy())
         .then(() => dnstap?.close());
       return closing;
     },
   };
+  return serving;
 }
 
 /** "udp 127.0.0.1:5300, tcp 127.0.0.1:5300" */
@@ -197,9 +250,25 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 
 /** The `serve` command: runs until SIGINT/SIGTERM, then closes everything (exit code 0). */
 export async function runServe(flags: ServeFlags): Promise<void> {
+  if (cluster.isWorker) {
+    const { runWorker } = await import('./cluster.js');
+    return runWorker(flags);
+  }
   const config = await loadServeConfig(flags);
+  if (config.workers > 1) {
+    const { runPrimary } = await import('./cluster.js');
+    return runPrimary(flags, config);
+  }
   const log = makeLogger(config.logLevel);
   const serving = await startServe(config, log);
+  const { startOperations } = await import('./operate.js');
+  let ops: Awaited<ReturnType<typeof startOperations>>;
+  try {
+    ops = await startOperations(serving, { reloadConfig: () => loadServeConfig(flags) });
+  } catch (e) {
+    await serving.close();
+    throw e;
+  }
   if (serving.trustAnchor.length === 0)
     log.warn('no trust anchor configured (--trust-anchor): DNSSEC validation is off');
   log.info(
@@ -211,7 +280,9 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     'serving',
   );
   process.stdout.write(`sealdns: serving on ${describeListeners(serving.service)}\n`);
+  ops.announce();
   const sig = await untilSignal();
   log.info({ signal: sig }, 'stopping');
+  await ops.close();
   await serving.close();
 }
