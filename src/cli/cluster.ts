@@ -162,8 +162,7 @@ export async function runPrimary(flags: ServeFlags, initial: Config): Promise<vo
       });
     });
 
-  const live = () =>
-    slots.filter((s): s is Slot & { worker: Worker } => s.ready && s.worker?.isConnected() === true);
+  const live = () => slots.filter((s): s is Slot & { worker: Worker } => s.ready && s.worker?.isConnected() === true);
 
   /** Sends a command to every live worker; resolves with each one's answer. */
   const broadcast = async (
