@@ -39,6 +39,13 @@ export async function runStart(flags: StartFlags): Promise<void> {
     await lab.close();
     throw e;
   }
+  // the control socket (`sealdns control servers` shows the lab servers' transport state)
+  const { startOperations } = await import('./operate.js');
+  const ops = await startOperations(serving, { reloadConfig: async () => serving.config }).catch(async (e) => {
+    await serving.close();
+    await lab.close();
+    throw e;
+  });
   const { address: ip, port } = serving.service.listeners[0];
   const server = ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
   process.stdout.write(
@@ -52,12 +59,14 @@ export async function runStart(flags: StartFlags): Promise<void> {
       `  sealdns query www.clear.test A --server ${server}     (node dist/src/cli/main.js query ...)`,
       `  dig @${ip} -p ${port} www.dot.test`,
       `  kdig @${ip} -p ${port} +tcp www.nsec3.test`,
+      ...(ops.control === undefined ? [] : [`  sealdns control servers --socket ${ops.control.path}`]),
       '',
       'Ctrl-C stops the resolver and the lab.',
       '',
     ].join('\n'),
   );
   await untilSignal();
+  await ops.close();
   await serving.close();
   await lab.close();
 }
