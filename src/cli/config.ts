@@ -185,6 +185,7 @@ const resolverOptions = {
   'attempt-delay-ms': intIn(100, 2000),
   'dot-probe-port': intIn(1, 65535),
   'policy-rules': z.array(policyRule, { error: 'must be a list of {suffix, encrypt?, probing?}' }),
+  'cache-partition': oneOf(['shared', 'by-privacy']),
 } as const;
 
 /** Config key → ResolverConfig field. */
@@ -214,6 +215,7 @@ const RESOLVER_KEYS = {
   'attempt-delay-ms': 'attemptDelayMs',
   'dot-probe-port': 'dotProbePort',
   'policy-rules': 'policyRules',
+  'cache-partition': 'cachePartition',
 } as const satisfies { [K in keyof typeof resolverOptions]: keyof ResolverConfig };
 
 /** Fails to compile when ResolverConfig gains a field the config file cannot set. */

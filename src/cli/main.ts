@@ -15,13 +15,27 @@ program
   .description('send one query to a DNS server and print the reply in dig-like form')
   .argument('<name>', 'domain name to query')
   .argument('[type]', 'RR type (mnemonic or TYPEnnn)', 'A')
-  .requiredOption('-s, --server <ip[:port]>', 'server address, IP, IP:PORT or [IPv6]:PORT')
+  .option('-s, --server <ip[:port]>', 'server address, IP, IP:PORT or [IPv6]:PORT (required without --trace)')
   .option('--tcp', 'use TCP instead of UDP')
   .option('--dnssec', 'set the DO bit (request DNSSEC records)')
   .option('--cd', 'set the CD bit (checking disabled)')
   .option('--norecurse', 'clear the RD bit')
   .option('--timeout <ms>', 'timeout in milliseconds', '5000')
+  .option('--trace', 'resolve in-process (no server) and print every upstream hop: transport, encryption, why')
+  .option('--root-hints <file>', 'with --trace: root hints in zone-file form (default: built-in IANA hints)')
+  .option('--trust-anchor <file>', 'with --trace: DS or DNSKEY records (DNSSEC validation)')
+  .option('--bootstrap <mode>', 'with --trace: cleartext-first or encrypt-first')
+  .option('--upstream-encryption <mode>', 'with --trace: always, follow-client or off')
+  .option('--upstream-port <port>', 'with --trace: port of the authoritative servers (default 53)')
+  .option('--dot-probe-port <port>', 'with --trace: port of DoT probes (default 853)')
   .action(async (name: string, type: string, opts) => {
+    if (opts.trace) {
+      const { runTrace } = await import('./trace.js');
+      const r = await runTrace(name, type, opts);
+      process.stdout.write(`${r.text}\n`);
+      return;
+    }
+    if (opts.server === undefined) throw new UsageError("required option '-s, --server <ip[:port]>' not specified");
     const { runQuery } = await import('./query.js');
     const { sendRaw } = await import('./send.js');
     const r = await runQuery(name, type, opts, sendRaw);

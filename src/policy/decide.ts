@@ -126,9 +126,13 @@ export function decide(inp: DecideInput): Plan {
     return { mode: 'strict', attempts, reasons };
   }
   // from here on nothing obliges us to encrypt: operator choices apply
+  // a rule's `encrypt: opportunistic` asks for encryption below its suffix whatever the global setting says (the most
+  // specific choice wins, and it only adds encryption)
   const encryptionWanted =
-    rule?.encrypt !== 'off' &&
-    (config.upstreamEncryption === 'always' || (config.upstreamEncryption === 'follow-client' && inp.clientEncrypted));
+    rule?.encrypt === 'opportunistic' ||
+    (rule?.encrypt !== 'off' &&
+      (config.upstreamEncryption === 'always' ||
+        (config.upstreamEncryption === 'follow-client' && inp.clientEncrypted)));
   if (rule?.encrypt === 'required') {
     reasons.push(`operator rule: encryption required below ${rule.suffix}`);
     const eps = signal?.endpoints ?? [];
@@ -178,7 +182,9 @@ export function decide(inp: DecideInput): Plan {
       reasons,
     };
   }
-  if (config.bootstrap === 'encrypt-first' && enc.mayAttempt(ip, 'dot', now)) {
+  // encrypt-first is unilateral use of DoT on a server that published nothing: an operator who turned probing off
+  // (globally or for this suffix) does not want it either
+  if (config.bootstrap === 'encrypt-first' && probing && enc.mayAttempt(ip, 'dot', now)) {
     reasons.push('bootstrap encrypt-first');
     return {
       mode: 'probe',
@@ -191,7 +197,15 @@ export function decide(inp: DecideInput): Plan {
   }
   const plan: Plan = {
     mode: 'cleartext',
-    attempts: [{ ...cleartext, why: 'no signal, no known encrypted transport' }],
+    attempts: [
+      {
+        ...cleartext,
+        why:
+          signal === undefined
+            ? 'bootstrap: signal not known yet (meta-query)'
+            : 'no signal, no known encrypted transport',
+      },
+    ],
     reasons,
   };
   if (probing && enc.mayAttempt(ip, 'dot', now)) plan.probe = probeTarget;

@@ -32,6 +32,15 @@ const FAILED_SIGNAL_TTL_S = 30;
 const MIN_SIGNAL_TTL_S = 5;
 const MAX_SIGNAL_TTL_S = 86_400;
 
+/** Transport error codes that do not mean "this address cannot do encrypted DNS" (no RFC 9539 damping). */
+const NOT_A_CAPABILITY_VERDICT = new Set([
+  'tls-auth-failed',
+  'closed',
+  'aborted',
+  'connection-limit',
+  'too-many-inflight',
+]);
+
 /** Strict servers that failed are avoided with a short, growing back-off (RFC 9520 3.2), not RFC 9539 damping. */
 interface StrictFailure {
   until: number;
@@ -212,6 +221,8 @@ export class TransportPolicy {
         };
       }
     }
+    this.enc.refresh(ip, 'dot', this.#now());
+    this.enc.refresh(ip, 'doh', this.#now());
     const plan = decide({
       ns,
       ip,
@@ -226,7 +237,12 @@ export class TransportPolicy {
     return plan;
   }
 
-  /** Records the outcome of an encrypted attempt (RFC 9539 state; strict failures get RFC 9520 back-off). */
+  /**
+   * Records the outcome of an encrypted attempt: RFC 9539 state per address, and for strict servers RFC 9520's short,
+   * growing back-off. `code` (the transport's error code) refines a failure: a handshake that completed but did not
+   * authenticate ('tls-auth-failed') says nothing against the address's DoT capability, and neither does a
+   * connection the server closed cleanly (4.6.7: status unchanged) or a local limit; none of them starts damping.
+   */
   report(
     ns: Name,
     target: Target,
@@ -234,6 +250,7 @@ export class TransportPolicy {
     strict: boolean,
     why?: string,
     resumed = false,
+    code?: string,
   ): void {
     if (target.protocol !== 'dot' && target.protocol !== 'doh') return;
     const now = this.#now();
@@ -243,8 +260,8 @@ export class TransportPolicy {
       this.#strictFailures.delete(`${ns.key}|${target.ip}`);
       return;
     }
-    this.enc.failure(target.ip, p, now, outcome, why);
-    if (strict) {
+    if (code === undefined || !NOT_A_CAPABILITY_VERDICT.has(code)) this.enc.failure(target.ip, p, now, outcome, why);
+    if (strict && code !== 'connection-limit' && code !== 'too-many-inflight') {
       const k = `${ns.key}|${target.ip}`;
       const prev = this.#strictFailures.get(k);
       const backoffS = prev ? Math.min(300, prev.backoffS * 2) : 5;

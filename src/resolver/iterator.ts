@@ -709,6 +709,7 @@ export class Iterator {
     const strict = plan.mode === 'strict' || plan.mode === 'required';
     const encrypted = plan.attempts.filter((a) => a.encrypted);
     if (encrypted.length > 0) {
+      const hopsBefore = req.hops.length;
       const won = await raceAttempts(
         encrypted,
         (a, signal) => this.#send(a, ns, zone, qname, qtype, req, false, signal, strict),
@@ -716,7 +717,12 @@ export class Iterator {
       );
       if (won) return { msg: won.result, why: 'ok' };
       if (strict) {
-        const why = `strict server ${ns} unreachable over its encrypted transports`;
+        // name the server and say why (EDE 22 carries this): each encrypted attempt's outcome
+        const tried = req.hops
+          .slice(hopsBefore)
+          .filter((h) => h.ip === ip && h.encrypted)
+          .map((h) => (h.detail ? `${h.outcome}: ${h.detail}` : `${h.protocol} ${h.ip}#${h.port}: ${h.outcome}`));
+        const why = `${plan.mode} server ${ns} unreachable over its encrypted transports${tried.length > 0 ? `: ${tried.join('; ')}` : ''}`;
         req.note('transport', why, EDE.NO_REACHABLE_AUTHORITY);
         return { why };
       }
@@ -744,14 +750,10 @@ export class Iterator {
       .query(encodeMessage(query), target, AbortSignal.timeout(ENC_DEFAULTS.TIMEOUT_MS))
       .then(
         () => policy.report(ns, target, 'ok', false),
-        (e) =>
-          policy.report(
-            ns,
-            target,
-            (e as { code?: string }).code === 'timeout' ? 'timeout' : 'fail',
-            false,
-            (e as Error).message,
-          ),
+        (e) => {
+          const code = (e as { code?: string }).code;
+          policy.report(ns, target, code === 'timeout' ? 'timeout' : 'fail', false, (e as Error).message, false, code);
+        },
       )
       .catch(() => {});
   }
@@ -827,12 +829,21 @@ export class Iterator {
     } catch (e) {
       const code = (e as { code?: string }).code ?? 'error';
       hop.outcome = code;
+      hop.detail = (e as Error).message;
       emit(code);
       if (code === 'aborted') return undefined; // lost a race: says nothing about the server
       if (code === 'timeout') infra.reportTimeout(ip, req.now());
       else infra.reportError(ip, code, req.now());
       if (attempt.encrypted && ns)
-        this.deps.policy?.report(ns, target, code === 'timeout' ? 'timeout' : 'fail', strict, (e as Error).message);
+        this.deps.policy?.report(
+          ns,
+          target,
+          code === 'timeout' ? 'timeout' : 'fail',
+          strict,
+          (e as Error).message,
+          false,
+          code,
+        );
       return undefined;
     }
     let msg: Message;

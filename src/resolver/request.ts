@@ -24,6 +24,8 @@ export interface Hop {
   /** Why this transport: strict signal, opportunistic signal, probe, fallback, policy, default. */
   why: string;
   outcome: string;
+  /** Why the exchange failed, as the transport said it (for diagnostics and EDE texts). */
+  detail?: string;
   rttMs?: number;
 }
 

@@ -28,6 +28,8 @@ import {
 import { publishRequest, requestChannel } from './diagnostics.js';
 import { Iterator, type IteratorOptions, type Resolution, weakest } from './iterator.js';
 import { LIMITS } from './limits.js';
+import { type CachePartition, CachePartitions, PartitionedNegativeCache, PartitionedRRsetCache } from './partition.js';
+import { addPrivacyReport, summarise, wantsPrivacyReport } from './privacy.js';
 import { RequestState, ResolveFailure } from './request.js';
 import { buildResponse, minTtl, responseFor, servfail } from './respond.js';
 import { DnssecValidator } from './validate.js';
@@ -80,6 +82,12 @@ export interface ResolverConfig {
   dotProbePort: number;
   /** Per-suffix operator rules (tighten only). */
   policyRules: PolicyRule[];
+  /**
+   * shared: one cache for every client. by-privacy: encrypted clients (DoT/DoH) are served only from a cache set
+   * filled by all-encrypted resolutions, never with an answer learnt over cleartext (see partition.ts). Each set
+   * gets half of the cache budget.
+   */
+  cachePartition: CachePartition;
 }
 
 export const defaultResolverConfig: ResolverConfig = {
@@ -108,6 +116,7 @@ export const defaultResolverConfig: ResolverConfig = {
   attemptDelayMs: CONNECTION_ATTEMPT_DELAY.DEFAULT_MS,
   dotProbePort: 853,
   policyRules: [],
+  cachePartition: 'shared',
 };
 
 export interface ResolverDeps {
@@ -145,6 +154,9 @@ export class Resolver {
   /** Validated NSEC/NSEC3 records for RFC 8198 (present when validating with aggressiveNsec on). */
   readonly aggressive: AggressiveNsecCache | undefined;
   readonly packets: PacketCache;
+  /** cache-partition by-privacy: the encrypted-only cache set, and the packet cache of encrypted clients. */
+  readonly partitions: CachePartitions | undefined;
+  readonly encPackets: PacketCache | undefined;
   readonly infra = new InfraTable();
   readonly iterator: Iterator;
   /** DNSSEC validation, present when trust anchors are configured. */
@@ -152,7 +164,7 @@ export class Resolver {
   /** Transport policy: signals, strict/opportunistic decisions, RFC 9539 probing state. */
   readonly policy: TransportPolicy | undefined;
   readonly #clock: Clock;
-  readonly #inflight = new Map<string, Promise<Resolution>>();
+  readonly #inflight = new Map<string, { promise: Promise<Resolution>; state: RequestState }>();
   #active = 0;
   readonly stats = { queries: 0, cacheHits: 0, packetHits: 0, servfail: 0, refused: 0 };
 
@@ -161,14 +173,27 @@ export class Resolver {
     const c = this.config;
     this.#clock = deps.clock;
     const stale = c.serveStale ? c.staleSeconds : 0;
-    this.cache = new RRsetCache({
+    const split = c.cachePartition === 'by-privacy' ? 2 : 1;
+    const limits = {
       minTtl: c.cacheMinTtl,
       maxTtl: c.cacheMaxTtl,
-      maxBytes: c.cacheMaxBytes,
+      maxBytes: c.cacheMaxBytes / split,
       staleSeconds: stale,
-    });
-    this.negative = new NegativeCache({ maxTtl: c.negativeMaxTtl, staleSeconds: stale, maxBytes: c.cacheMaxBytes / 4 });
-    this.packets = new PacketCache(c.cacheMaxBytes / 4);
+    };
+    const negOpts = { maxTtl: c.negativeMaxTtl, staleSeconds: stale, maxBytes: c.cacheMaxBytes / 4 / split };
+    if (split === 2) {
+      const partitions = new CachePartitions(limits, negOpts);
+      this.partitions = partitions;
+      this.cache = new PartitionedRRsetCache(limits, partitions);
+      this.negative = new PartitionedNegativeCache(negOpts, partitions);
+      this.encPackets = new PacketCache(c.cacheMaxBytes / 4 / split);
+    } else {
+      this.partitions = undefined;
+      this.cache = new RRsetCache(limits);
+      this.negative = new NegativeCache(negOpts);
+      this.encPackets = undefined;
+    }
+    this.packets = new PacketCache(c.cacheMaxBytes / 4 / split);
     const anchors = new TrustAnchors(deps.trustAnchors ?? []);
     this.aggressive =
       anchors.size > 0 && c.aggressiveNsec ? new AggressiveNsecCache({ maxTtl: c.negativeMaxTtl }) : undefined;
@@ -230,10 +255,12 @@ export class Resolver {
    */
   async handleRaw(raw: Uint8Array, client: ClientInfo, maxSize: number): Promise<Uint8Array | undefined> {
     const k = this.config.packetCache ? scanQuery(raw) : undefined;
+    // cache-partition by-privacy: encrypted clients have their own packet cache (see `handle`)
+    const packets = this.encPackets !== undefined && clientEncrypted(client) ? this.encPackets : this.packets;
     if (k !== undefined) {
       // the client's UDP size limits UDP replies only; over streams the transport's limit alone applies
       const fits = client.transport === 'udp' ? Math.min(maxSize, k.udpSize) : maxSize;
-      const hit = this.packets.answer(raw, k, this.#clock.now(), fits);
+      const hit = packets.answer(raw, k, this.#clock.now(), fits);
       if (hit !== undefined) {
         this.stats.queries++;
         this.stats.packetHits++;
@@ -253,15 +280,19 @@ export class Resolver {
       return r;
     }
     if (query.qr) return undefined;
-    const { response } = await this.handle(query, client);
+    const h = await this.handle(query, client);
+    const response = h.response;
     const limit = Math.min(
       maxSize,
       client.transport === 'udp' ? (query.edns ? Math.max(512, query.edns.udpSize) : 512) : 65535,
     );
     const wire = encodeMessage(response, { maxSize: limit });
-    if (k !== undefined && (response.rcode === Rcode.NOERROR || response.rcode === Rcode.NXDOMAIN)) {
+    // an encrypted client's packet cache only keeps answers from its partition: cache hits there, or resolutions
+    // whose every hop went encrypted
+    const storable = packets === this.packets || h.cacheHit || (h.state?.hops.every((x) => x.encrypted) ?? false);
+    if (k !== undefined && storable && (response.rcode === Rcode.NOERROR || response.rcode === Rcode.NXDOMAIN)) {
       const ttl = minTtl(response);
-      if (ttl > 0 && (wire[2] & 0x02) === 0) this.packets.store(k, wire, ttl, this.#clock.now());
+      if (ttl > 0 && (wire[2] & 0x02) === 0) packets.store(k, wire, ttl, this.#clock.now());
     }
     return wire;
   }
@@ -269,7 +300,14 @@ export class Resolver {
   /** Answers one decoded client query. Never throws: failures become SERVFAIL with an EDE. */
   async handle(query: Message, client: ClientInfo = { transport: 'internal' }): Promise<Handled> {
     const started = this.#clock.now();
-    const h = await this.#handle(query, client);
+    const partitioned = this.partitions !== undefined && clientEncrypted(client);
+    const h = partitioned
+      ? await this.partitions!.runEncrypted(() => this.#handle(query, client))
+      : await this.#handle(query, client);
+    if (wantsPrivacyReport(query)) {
+      const hops = h.state?.hops ?? [];
+      addPrivacyReport(h.response, summarise(hops, { fromCache: h.cacheHit, encryptedPartition: partitioned }), hops);
+    }
     if (requestChannel.hasSubscribers) {
       const q = query.questions[0];
       const ede = h.response.edns?.options.find((o) => o.kind === 'ede');
@@ -328,11 +366,15 @@ export class Resolver {
       this.stats.servfail++;
       return { response: servfail(query, EDE.OTHER, 'resolver busy'), cacheHit: false };
     }
-    const state = new RequestState(() => this.#clock.now());
-    state.clientEncrypted = client.transport === 'dot' || client.transport === 'doh';
+    let state = new RequestState(() => this.#clock.now());
+    state.clientEncrypted = clientEncrypted(client);
+    this.partitions?.bind(state.hops);
     this.#active++;
     try {
-      const res = await this.#dedup(q.name, q.type, state);
+      const work = this.#dedup(q.name, q.type, state);
+      // a request that joined one already running reports (and explains) with that one's state
+      state = work.state;
+      const res = await work.promise;
       return { response: buildResponse(query, res), state, cacheHit: false, security: this.#status(res) };
     } catch (e) {
       const failure =
@@ -388,15 +430,17 @@ export class Resolver {
       this.negative.delete(name);
     }
     this.packets.clear();
+    this.encPackets?.clear();
   }
 
-  #dedup(name: Name, type: number, state: RequestState): Promise<Resolution> {
+  #dedup(name: Name, type: number, state: RequestState): { promise: Promise<Resolution>; state: RequestState } {
     const key = `${name.key}|${type}|${state.clientEncrypted ? 'e' : 'c'}`;
     const running = this.#inflight.get(key);
     if (running) return running;
-    const p = this.iterator.resolve(name, type, state).finally(() => this.#inflight.delete(key));
-    this.#inflight.set(key, p);
-    return p;
+    const promise = this.iterator.resolve(name, type, state).finally(() => this.#inflight.delete(key));
+    const work = { promise, state };
+    this.#inflight.set(key, work);
+    return work;
   }
 
   /** A complete answer from cache, aliases followed, or undefined if any link is missing. */
@@ -427,6 +471,10 @@ export class Resolver {
     this.stats.refused++;
     return responseFor(query, Rcode.REFUSED, { code: EDE.NOT_READY, text: 'not in cache and recursion not desired' });
   }
+}
+
+function clientEncrypted(client: ClientInfo): boolean {
+  return client.transport === 'dot' || client.transport === 'doh';
 }
 
 function staleTtl(r: Resolution, ttl: number): Resolution {

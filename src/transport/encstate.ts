@@ -109,27 +109,59 @@ export class EncStateTable {
     r.lastError = why ?? kind;
   }
 
+  /**
+   * The §4.6.3 timer refresh, as a pure view: a connection attempt still pending more than E-timeout after
+   * E-initiated counts as a timeout. RFC 9539 sets E-status := timeout at that point but leaves E-completed unset,
+   * so damping would never start (standards digest, trap 2): the instant the timer ran out (E-initiated +
+   * E-timeout) is taken as E-completed. `refresh` writes the same thing into the record.
+   */
+  #effective(r: EncRecord | undefined, now: number): Pick<EncRecord, 'status' | 'completed'> | undefined {
+    if (r === undefined || !this.#pending(r)) return r;
+    const since = now - (r.initiated as number);
+    return since > this.timers.timeoutMs
+      ? { status: 'timeout', completed: (r.initiated as number) + this.timers.timeoutMs }
+      : r;
+  }
+
+  /** An attempt started after the last completed handshake (E-session pending). */
+  #pending(r: EncRecord): boolean {
+    return r.initiated !== undefined && (r.completed === undefined || r.initiated > r.completed);
+  }
+
+  /** §4.6.3 timer refresh: a pending attempt older than E-timeout becomes a timeout (and damping starts). */
+  refresh(ip: string, p: EncProtocol, now: number): void {
+    const r = this.get(ip, p);
+    const e = this.#effective(r, now);
+    if (r === undefined || e === r || e === undefined) return;
+    r.status = e.status;
+    r.completed = e.completed;
+    r.lastError = 'no handshake within E-timeout';
+  }
+
   /** §4.6.1: true when Do53 should not be used for `ip` because an encrypted transport worked recently. */
   recentSuccess(ip: string, p: EncProtocol, now: number): boolean {
     const r = this.get(ip, p);
-    return r?.status === 'success' && r.lastResponse !== undefined && now - r.lastResponse < this.timers.persistenceMs;
+    if (r === undefined || this.#effective(r, now)?.status !== 'success') return false;
+    return r.lastResponse !== undefined && now - r.lastResponse < this.timers.persistenceMs;
   }
 
-  /** §4.6.3: whether a new encrypted connection to `ip` may be attempted now. */
+  /**
+   * §4.6.3: whether a new encrypted connection to `ip` may be attempted now: never tried; or the last handshake
+   * succeeded; or it failed or timed out more than E-damping ago. Not while an attempt is pending (within E-timeout).
+   */
   mayAttempt(ip: string, p: EncProtocol, now: number): boolean {
-    const r = this.get(ip, p);
-    if (r === undefined || (r.status === undefined && r.initiated === undefined)) return true;
-    if (r.status === undefined && r.initiated !== undefined) {
-      // pending: only once it has timed out (the timer refresh of 4.6.3)
-      return now - r.initiated > this.timers.timeoutMs;
-    }
-    if (r.status === 'success') return true;
+    const rec = this.get(ip, p);
+    const r = this.#effective(rec, now);
+    if (r === undefined) return true;
+    // still pending within E-timeout: wait for it (§4.6.3: no second connection while one is being set up)
+    if (rec !== undefined && r === rec && this.#pending(rec)) return false;
+    if (r.status === undefined || r.status === 'success') return true;
     return r.completed === undefined || now - r.completed > this.timers.dampingMs;
   }
 
-  /** Whether the last completed attempt failed and damping still applies. */
+  /** Whether the last completed attempt failed (or timed out) and damping still applies. */
   damped(ip: string, p: EncProtocol, now: number): boolean {
-    const r = this.get(ip, p);
+    const r = this.#effective(this.get(ip, p), now);
     return (
       (r?.status === 'fail' || r?.status === 'timeout') &&
       r.completed !== undefined &&

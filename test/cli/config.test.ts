@@ -99,6 +99,7 @@ dot-probe-port: 8853
 policy-rules:
   - { suffix: example.com, encrypt: required }
   - { suffix: lab.test., probing: false }
+cache-partition: by-privacy
 `);
     assert.deepEqual(c.resolver, {
       qnameMinimisation: 'off',
@@ -129,6 +130,7 @@ policy-rules:
         { suffix: Name.fromText('example.com.'), encrypt: 'required' },
         { suffix: Name.fromText('lab.test.'), probing: false },
       ],
+      cachePartition: 'by-privacy',
     });
     assert.deepEqual(Object.keys(c.resolver).sort(), Object.keys(defaultResolverConfig).sort());
   });

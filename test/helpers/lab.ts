@@ -17,7 +17,7 @@ export async function lowPortSkip(): Promise<string | false> {
       s.close();
       resolve(e);
     });
-    // An address no lab uses (labs take 127.<net>.<x>.<y> with x <= 13).
+    // An address no lab uses (labs take 127.<net>.<x>.<y> with x <= 14).
     s.bind(53, '127.254.254.254', () => s.close(() => resolve(undefined)));
   });
   if (err === undefined || err.code !== 'EACCES') return false;

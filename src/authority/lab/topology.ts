@@ -95,6 +95,8 @@ closed853 3600 IN NS ns1.closed853
 ns1.closed853 3600 IN A {ip:12.1}
 expired 3600 IN NS ns1.expired
 ns1.expired 3600 IN A {ip:13.1}
+closedstrict 3600 IN NS ns1.closedstrict
+ns1.closedstrict 3600 IN A {ip:14.1}
 `,
   },
   {
@@ -245,6 +247,16 @@ www 3600 IN A 192.0.2.121
 `,
   },
   {
+    origin: 'closedstrict.test.',
+    signing: 'nsec',
+    body: `
+${SOA('ns1.closedstrict.test')}
+@ 3600 IN NS ns1
+ns1 3600 IN A {ip:14.1}
+www 3600 IN A 192.0.2.141
+`,
+  },
+  {
     origin: 'expired.test.',
     signing: 'expired',
     body: `
@@ -310,6 +322,13 @@ export const LAB_SERVERS: LabServer[] = [
     note: 'signals DoT (opportunistic) but port 853 is closed',
   },
   { name: 'ns1.expired.test', host: '13.1', zones: ['expired.test.'], signal: { kind: 'none' } },
+  {
+    name: 'ns1.closedstrict.test',
+    host: '14.1',
+    zones: ['closedstrict.test.'],
+    signal: { kind: 'strict', protocols: ['dot'] },
+    note: 'signals strict DoT (secure TLSA) but port 853 is closed: fails closed',
+  },
 ];
 
 /** Names a resolver should resolve in the lab, with what a correct validating resolver returns. */
@@ -321,6 +340,13 @@ export interface LabExpectation {
   secure: boolean;
   /** Expected answer data (presentation form of the final RRset's RDATA), if any. */
   data?: string[];
+  /**
+   * What sealdns returns with its transport policy on, where its privacy rules intentionally differ from a plain
+   * validating resolver (unbound): a strict server that cannot be reached encrypted and authenticated is never asked
+   * in cleartext, so the name fails closed (SERVFAIL, EDE 22). `rcode` stays the plain resolver's answer; tests that
+   * compare with other resolvers ignore this field.
+   */
+  privacyRcode?: 'SERVFAIL';
 }
 
 export const LAB_EXPECTATIONS: LabExpectation[] = [
@@ -349,8 +375,23 @@ export const LAB_EXPECTATIONS: LabExpectation[] = [
   { name: 'www.lame.test', type: 'A', rcode: 'SERVFAIL', secure: false },
   { name: 'www.oob.test', type: 'A', rcode: 'NOERROR', secure: true, data: ['192.0.2.91'] },
   { name: 'www.provider.example', type: 'A', rcode: 'NOERROR', secure: true, data: ['192.0.2.10'] },
-  { name: 'www.badtlsa.test', type: 'A', rcode: 'NOERROR', secure: true, data: ['192.0.2.111'] },
+  {
+    name: 'www.badtlsa.test',
+    type: 'A',
+    rcode: 'NOERROR',
+    secure: true,
+    data: ['192.0.2.111'],
+    privacyRcode: 'SERVFAIL',
+  },
   { name: 'www.closed853.test', type: 'A', rcode: 'NOERROR', secure: true, data: ['192.0.2.121'] },
+  {
+    name: 'www.closedstrict.test',
+    type: 'A',
+    rcode: 'NOERROR',
+    secure: true,
+    data: ['192.0.2.141'],
+    privacyRcode: 'SERVFAIL',
+  },
   { name: 'www.expired.test', type: 'A', rcode: 'SERVFAIL', secure: false },
   { name: 'nonexistent.test', type: 'A', rcode: 'NXDOMAIN', secure: true },
   { name: 'nonexistent-tld', type: 'A', rcode: 'NXDOMAIN', secure: true },
