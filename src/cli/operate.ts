@@ -87,7 +87,9 @@ export async function startOperations(serving: Serving, opts: OperationsOptions)
   const role = opts.role ?? 'single';
   const log: Logger = serving.log;
   const started = Date.now();
-  const tracker = new ServerTracker().start();
+  const tracker = new ServerTracker();
+  // only `sealdns control servers` reads it: no control socket, no subscription
+  if (serving.config.control !== undefined) tracker.start();
   let metrics: Metrics | undefined;
   let endpoint: MetricsEndpoint | undefined;
   let control: ControlServer | undefined;
