@@ -2,7 +2,7 @@
 import type { Clock } from '../transport/clock.js';
 import { cryptoRandom } from '../transport/random.js';
 import type { Upstream } from '../transport/upstream.js';
-import type { Message, RR } from '../wire/index.js';
+import { type Message, Name, type RR, RRClass, RRType } from '../wire/index.js';
 import { Resolver, type ResolverConfig } from './resolver.js';
 
 export { LIMITS } from './limits.js';
@@ -21,7 +21,7 @@ export function createScenarioResolver(opts: {
   qnameMinimisation: boolean;
   options: Record<string, string>;
   /** The normalised scenario config; `flavour` tells which resolver the file was written for. */
-  config?: { flavour: 'deckard' | 'testbound' };
+  config?: { flavour: 'deckard' | 'testbound'; stubZones?: { name: Name; addrs: string[] }[] };
 }): { resolve(q: Message): Promise<Message> } {
   const config: Partial<ResolverConfig> = {
     qnameMinimisation: opts.qnameMinimisation ? 'relaxed' : 'off',
@@ -41,6 +41,7 @@ export function createScenarioResolver(opts: {
       clock: opts.clock,
       random: cryptoRandom,
       rootHints: opts.rootHints,
+      stubHints: stubHints(opts.config?.stubZones ?? []),
       trustAnchors: opts.trustAnchors,
     },
     config,
@@ -52,5 +53,24 @@ export function createScenarioResolver(opts: {
   };
 }
 
+/**
+ * Stub zones of a scenario (`stub-zone:` other than the root) as hint records: one made-up nameserver name per zone
+ * (`stub-addr` gives addresses only) with those addresses.
+ */
+function stubHints(zones: { name: Name; addrs: string[] }[]): RR[] {
+  const out: RR[] = [];
+  zones.forEach((z, i) => {
+    if (z.name.isRoot()) return;
+    const ns = Name.fromText(`stub${i}.sealdns-stub.invalid.`);
+    out.push({ name: z.name, type: RRType.NS, class: RRClass.IN, ttl: 3600, data: { target: ns } });
+    for (const a of z.addrs) {
+      const address = a.replace(/@\d+$/, '');
+      const type = address.includes(':') ? RRType.AAAA : RRType.A;
+      out.push({ name: ns, type, class: RRClass.IN, ttl: 3600, data: { address } });
+    }
+  });
+  return out;
+}
+
 /** Capabilities the scenario runner may assume (see test/scenarios/applicability.ts). */
-export const scenarioCapabilities: string[] = ['query-localhost', 'qmin-qtype-ns'];
+export const scenarioCapabilities: string[] = ['query-localhost', 'qmin-qtype-ns', 'stub-zones', 'aggressive-nsec'];

@@ -102,6 +102,11 @@ export interface IteratorDeps {
   negative: NegativeCache;
   infra: InfraTable;
   rootHints: RR[];
+  /**
+   * Stub zones (like Unbound's stub-zone): NS records of non-root zones and the addresses of those nameservers;
+   * names at or below such a zone are resolved from its servers unless the cache knows a deeper cut.
+   */
+  stubHints?: RR[];
   validator?: ResponseValidator;
   /** Transport policy (signals, strict/opportunistic, probing); absent = cleartext Do53 only. */
   policy?: TransportPolicy;
@@ -132,20 +137,28 @@ export class Iterator {
   readonly deps: IteratorDeps;
   readonly #hintAddresses = new Map<string, string[]>();
   readonly #hintNs: Name[] = [];
+  /** Stub zones (Unbound's stub-zone): zone key -> the configured nameservers, whose addresses are hints too. */
+  readonly #stubs = new Map<string, Name[]>();
   readonly #doNotQuery: DoNotQuery;
 
   constructor(deps: IteratorDeps, opts: IteratorOptions) {
     this.deps = deps;
     this.opts = opts;
-    for (const rr of deps.rootHints) {
+    for (const rr of [...deps.rootHints, ...(deps.stubHints ?? [])]) {
       if (rr.type === RRType.NS && rr.name.isRoot()) this.#hintNs.push((rr.data as NameData).target);
+      else if (rr.type === RRType.NS) {
+        const list = this.#stubs.get(rr.name.key) ?? [];
+        list.push((rr.data as NameData).target);
+        this.#stubs.set(rr.name.key, list);
+      }
       if (rr.type === RRType.A || rr.type === RRType.AAAA) {
         const list = this.#hintAddresses.get(rr.name.key) ?? [];
         list.push((rr.data as { address: string }).address);
         this.#hintAddresses.set(rr.name.key, list);
       }
     }
-    if (this.#hintNs.length === 0) throw new Error('root hints contain no NS records for "."');
+    if (this.#hintNs.length === 0 && this.#stubs.size === 0)
+      throw new Error('root hints contain no NS records for "."');
     this.#doNotQuery = new DoNotQuery(opts.doNotQueryLocalhost ?? true, [...this.#hintAddresses.values()].flat());
   }
 
@@ -287,6 +300,9 @@ export class Iterator {
         const cut = { zone: n, ns: hit.entry.rrs.map((rr) => (rr.data as NameData).target) };
         if (!this.#useless(cut, now)) return cut;
       }
+      // a configured stub zone: its servers are asked for everything below, unless the cache knows a deeper cut
+      const stub = this.#stubs.get(n.key);
+      if (stub !== undefined) return { zone: n, ns: stub };
       if (n.isRoot()) return { zone: Name.ROOT, ns: this.#hintNs };
       n = n.parent();
     }
@@ -507,7 +523,7 @@ export class Iterator {
           for (const rr of glue?.entry.rrs ?? []) out.push({ ip: (rr.data as { address: string }).address, ns });
         }
       }
-      if (cut.zone.isRoot()) {
+      if (cut.zone.isRoot() || this.#stubs.has(cut.zone.key)) {
         for (const ip of this.#hintAddresses.get(ns.key) ?? []) {
           const v6 = ip.includes(':');
           if ((v6 && this.opts.ipv6) || (!v6 && this.opts.ipv4)) out.push({ ip, ns });
@@ -548,7 +564,7 @@ export class Iterator {
         !tried.has(`ns:${ns.key}`) &&
         !ADDRESS_TYPES.some((t) => this.#cachedAddresses(ns, t, now) !== undefined) &&
         // root servers named in the hints have their addresses there: asking the root for them again is useless
-        !(cut.zone.isRoot() && this.#hintAddresses.has(ns.key)) &&
+        !((cut.zone.isRoot() || this.#stubs.has(cut.zone.key)) && this.#hintAddresses.has(ns.key)) &&
         !req.inProgress.has(`${ns.key}|${RRType.A}`),
     );
     if (missing.length === 0) return false;

@@ -124,6 +124,8 @@ export interface ResolverDeps {
   clock: Clock;
   random: Random;
   rootHints: RR[];
+  /** Stub zones: NS records of non-root zones and their servers' addresses (see IteratorDeps.stubHints). */
+  stubHints?: RR[];
   /** DNSSEC trust anchors (DS or DNSKEY records); none = no validation. */
   trustAnchors?: RR[];
 }
@@ -241,6 +243,7 @@ export class Resolver {
         negative: this.negative,
         infra: this.infra,
         rootHints: deps.rootHints,
+        stubHints: deps.stubHints,
         validator: this.validator,
         policy: this.policy,
       },

@@ -245,6 +245,14 @@ export class DnssecValidator implements ResponseValidator {
       });
       if (v.status === 'bogus') return toVerdict(v);
       if (v.status !== 'secure') continue;
+      // an NSEC/NSEC3 signed as a wildcard expansion (RRSIG Labels below its owner's) is a copy made by the server,
+      // not a record of the chain: it proves nothing about the names around its owner (CVE-2017-15105)
+      if (v.wildcard)
+        return {
+          status: 'bogus',
+          ede: EDE.DNSSEC_BOGUS,
+          reason: `${set.rrs[0].name} NSEC/NSEC3 is a wildcard expansion (CVE-2017-15105)`,
+        };
       (set.rrs[0].type === RRType.NSEC ? out.nsec : out.nsec3).push(...set.rrs);
       out.sigs.push(...set.sigs);
       // RFC 8198: a validated NSEC/NSEC3 record may answer later questions it covers

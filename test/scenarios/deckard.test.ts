@@ -12,7 +12,7 @@ import { parseRplFile } from './rpl.js';
 import { runScenario, type ScenarioResolverFactory } from './runner.js';
 
 /** Scenarios passing at the last raise (of 150 files; the others fail or do not apply). */
-const MIN_PASSED = 119;
+const MIN_PASSED = 122;
 
 /** The data folder, found from this file (dist/test/scenarios or test/scenarios), whatever the working directory. */
 const DATA = fileURLToPath(new URL('../../../test/data/deckard/', import.meta.url));
