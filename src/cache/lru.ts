@@ -1,10 +1,20 @@
+interface Slot<V> {
+  value: V;
+  cost: number;
+  /** Read (or rewritten) since it was last inserted or passed over by eviction. */
+  used: boolean;
+}
+
 /**
- * A size-bounded LRU map. Each value has a cost (approximate bytes); when the total
- * exceeds `maxCost` the least recently used entries are evicted. A JS Map keeps
- * insertion order, so "touch" is delete + set.
+ * A size-bounded map with least-recently-used eviction, approximated by second chance
+ * (CLOCK): each value has a cost (approximate bytes); when the total exceeds `maxCost`,
+ * entries are evicted oldest first down to 90% of it, except that an entry read since it
+ * was inserted or last passed over is kept once more (moved to the young end, its mark
+ * cleared). A read only sets a flag: no delete and reinsert of the JS Map entry on the hot
+ * path (a Map keeps insertion order, which is the age order here).
  */
 export class LruMap<K, V> {
-  readonly #map = new Map<K, { value: V; cost: number }>();
+  readonly #map = new Map<K, Slot<V>>();
   #total = 0;
   readonly maxCost: number;
   evictions = 0;
@@ -25,8 +35,7 @@ export class LruMap<K, V> {
   get(key: K): V | undefined {
     const e = this.#map.get(key);
     if (e === undefined) return undefined;
-    this.#map.delete(key);
-    this.#map.set(key, e);
+    e.used = true;
     return e.value;
   }
 
@@ -35,15 +44,27 @@ export class LruMap<K, V> {
     return this.#map.get(key)?.value;
   }
 
+  /**
+   * Stores `value`; replacing a key's value counts as a use of it (its age is kept). Room for a new entry is made
+   * before it goes in, so it is never the one evicted; an entry costlier than `maxCost` is not stored.
+   */
   set(key: K, value: V, cost: number): void {
     const old = this.#map.get(key);
     if (old !== undefined) {
-      this.#total -= old.cost;
-      this.#map.delete(key);
+      this.#total += cost - old.cost;
+      old.value = value;
+      old.cost = cost;
+      old.used = true;
+      if (this.#total > this.maxCost) this.#evict(0);
+      return;
     }
-    this.#map.set(key, { value, cost });
+    if (cost > this.maxCost) {
+      this.evictions++;
+      return;
+    }
+    if (this.#total + cost > this.maxCost) this.#evict(cost);
+    this.#map.set(key, { value, cost, used: false });
     this.#total += cost;
-    if (this.#total > this.maxCost) this.#evict();
   }
 
   delete(key: K): boolean {
@@ -66,10 +87,19 @@ export class LruMap<K, V> {
     for (const [k, e] of this.#map) yield [k, e.value];
   }
 
-  #evict(): void {
+  /** Evicts until `room` more fits under 90% of the bound. */
+  #evict(room: number): void {
+    const target = this.maxCost * 0.9 - room;
+    // Every entry is passed over at most once (its mark is cleared as it moves to the young end), so this ends
+    // within two sweeps of the map even when every entry was used.
     for (const [k, e] of this.#map) {
-      if (this.#total <= this.maxCost * 0.9) break;
+      if (this.#total <= target) break;
       this.#map.delete(k);
+      if (e.used) {
+        e.used = false;
+        this.#map.set(k, e);
+        continue;
+      }
       this.#total -= e.cost;
       this.evictions++;
     }

@@ -29,38 +29,55 @@ export interface QueryKey {
 
 const MAX_TTL_RECORDS = 256;
 
+/** Scratch space for building a key: the longest QNAME (255) and the 5 octets after it. */
+const keyScratch = Buffer.allocUnsafe(255 + 5);
+/**
+ * Octets [0, end) of the scratch as a latin1 string: Buffer's own latin1Slice (what toString('latin1') ends in,
+ * without its argument handling) where Node has it.
+ */
+const latin1Key: (end: number) => string =
+  typeof (keyScratch as unknown as { latin1Slice?: unknown }).latin1Slice === 'function'
+    ? (end) => (keyScratch as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice(0, end)
+    : (end) => keyScratch.toString('latin1', 0, end);
+
 /**
  * Scans a query's header, single question and (optional) lone OPT record without
  * decoding the message. Returns undefined for anything unusual (the slow path then
- * does the full decode and all the checks).
+ * does the full decode and all the checks). The key is the case-folded QNAME, QTYPE,
+ * QCLASS and a flags octet, built in a scratch buffer and read out as one latin1 string.
  */
 export function scanQuery(q: Uint8Array): QueryKey | undefined {
   const n = q.length;
   if (n < 17 || n > 512 + 64) return undefined;
-  const flags = (q[2] << 8) | q[3];
+  const f2 = q[2];
+  const f3 = q[3];
   // QR=0, opcode QUERY, one question, no answer/authority, at most one additional
-  if ((flags & 0xf800) !== 0 || q[4] !== 0 || q[5] !== 1 || q[6] !== 0 || q[7] !== 0 || q[8] !== 0 || q[9] !== 0)
+  if ((f2 & 0xf8) !== 0 || q[4] !== 0 || q[5] !== 1 || q[6] !== 0 || q[7] !== 0 || q[8] !== 0 || q[9] !== 0)
     return undefined;
-  const ar = (q[10] << 8) | q[11];
-  if (ar > 1) return undefined;
+  if (q[10] !== 0 || q[11] > 1) return undefined;
+  const ar = q[11];
+  const s = keyScratch;
   let p = 12;
-  let key = '';
   for (;;) {
     if (p >= n) return undefined;
     const len = q[p];
     if (len === 0) break;
-    if (len > 63 || p + len + 1 > n) return undefined;
-    key += String.fromCharCode(len);
+    if (len > 63 || p + len + 1 > n || p + len + 1 - 12 > 255) return undefined;
+    s[p - 12] = len;
     for (let i = p + 1; i <= p + len; i++) {
       const c = q[i];
-      key += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
+      s[i - 12] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
     }
     p += len + 1;
   }
+  let o = p - 12;
   p++;
   if (p + 4 > n || p - 12 > 255) return undefined;
-  const qtype = (q[p] << 8) | q[p + 1];
-  const qclass = (q[p + 2] << 8) | q[p + 3];
+  // QTYPE and QCLASS
+  s[o++] = q[p];
+  s[o++] = q[p + 1];
+  s[o++] = q[p + 2];
+  s[o++] = q[p + 3];
   p += 4;
   const qnameEnd = p;
   let edns = false;
@@ -72,21 +89,12 @@ export function scanQuery(q: Uint8Array): QueryKey | undefined {
     udpSize = Math.max(512, (q[p + 3] << 8) | q[p + 4]);
     if (q[p + 6] !== 0) return undefined; // EDNS version > 0: slow path answers BADVERS
     dnssecOk = (q[p + 7] & 0x80) !== 0;
-    const rdlen = (q[p + 9] << 8) | q[p + 10];
-    if (rdlen !== 0 || p + 11 !== n) return undefined;
+    if (q[p + 9] !== 0 || q[p + 10] !== 0 || p + 11 !== n) return undefined; // RDLEN 0, nothing after
     edns = true;
   } else if (p !== n) return undefined;
-  const rd = (flags & 0x0100) !== 0;
-  const cd = (flags & 0x0010) !== 0;
-  const ad = (flags & 0x0020) !== 0;
-  key += String.fromCharCode(
-    qtype >> 8,
-    qtype & 0xff,
-    qclass >> 8,
-    qclass & 0xff,
-    (rd ? 1 : 0) | (cd ? 2 : 0) | (dnssecOk ? 4 : 0) | (edns ? 8 : 0) | (ad ? 16 : 0),
-  );
-  return { key, qnameEnd, udpSize, edns };
+  // RD, CD, DO, EDNS present, AD
+  s[o++] = (f2 & 0x01) | (f3 & 0x10 ? 2 : 0) | (dnssecOk ? 4 : 0) | (edns ? 8 : 0) | (f3 & 0x20 ? 16 : 0);
+  return { key: latin1Key(o), qnameEnd, udpSize, edns };
 }
 
 /** Offsets of the TTL fields of every record in a response (OPT excluded). */
@@ -144,19 +152,21 @@ export class PacketCache {
    * response the transport can carry (the client's UDP size, or 65535 over TCP).
    */
   answer(query: Uint8Array, k: QueryKey, now: number, maxSize: number): Uint8Array | undefined {
-    const e = this.#lru.peek(k.key);
+    const e = this.#lru.get(k.key);
     if (e === undefined || e.expires <= now || e.wire.length > maxSize) {
       if (e !== undefined && e.expires <= now) this.#lru.delete(k.key);
       this.misses++;
       return undefined;
     }
     this.hits++;
-    const out = new Uint8Array(e.wire.length);
+    // from Node's buffer pool: no allocation of its own (a small Uint8Array would get a backing store each)
+    const out = Buffer.allocUnsafe(e.wire.length);
     out.set(e.wire);
     out[0] = query[0];
     out[1] = query[1];
-    // the client's question, letter case included (same length by construction of the key)
-    out.set(query.subarray(12, k.qnameEnd), 12);
+    // the client's question, letter case included (same length by construction of the key); a loop, not a
+    // subarray view per hit
+    for (let i = 12, end = k.qnameEnd; i < end; i++) out[i] = query[i];
     const elapsed = Math.floor((now - e.stored) / 1000);
     if (elapsed > 0) {
       const offs = e.ttlOffsets;

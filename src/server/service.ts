@@ -156,6 +156,11 @@ export async function startResolverService(opts: ResolverServiceOptions): Promis
     if (!observed) return reply;
     // a packet-cache hit is answered before handleRaw first awaits: the counter has moved already
     const packetHit = hitsBefore !== undefined && r.stats?.packetHits !== hitsBefore;
+    if (reply instanceof Uint8Array) {
+      // answered at once (a packet-cache hit): published and returned without a promise
+      served(clock, raw, info, t0, 'answered', packetHit, reply);
+      return reply;
+    }
     return Promise.resolve(reply).then(
       (out) => {
         served(clock, raw, info, t0, out === undefined ? 'dropped' : 'answered', packetHit, out);

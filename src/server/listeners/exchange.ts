@@ -97,9 +97,13 @@ export type Outcome =
     }
   | { kind: 'drop'; reason: DropReason };
 
+const DROP_SHORT: Outcome = Object.freeze({ kind: 'drop', reason: 'short' });
+const DROP_RESPONSE: Outcome = Object.freeze({ kind: 'drop', reason: 'response' });
+const DROP_HANDLER: Outcome = Object.freeze({ kind: 'drop', reason: 'handler' });
+
 /** Processes one received message for `info.transport`. Never throws. */
 export async function exchange(ctx: ExchangeContext, wire: Uint8Array, info: QueryInfo): Promise<Outcome> {
-  if (wire.length < HEADER_LENGTH) return { kind: 'drop', reason: 'short' };
+  if (wire.length < HEADER_LENGTH) return DROP_SHORT;
   if (ctx.rawHandler !== undefined) return exchangeRaw(ctx, ctx.rawHandler, wire, info);
   const id = (wire[0] << 8) | wire[1];
   const flags = (wire[2] << 8) | wire[3];
@@ -150,25 +154,54 @@ export async function exchange(ctx: ExchangeContext, wire: Uint8Array, info: Que
   return reply(ctx, fixReply(ctx, query, response, info.transport), query, info);
 }
 
+/**
+ * `exchange` for datagrams: the same outcome, but when a raw handler answers at once (a packet-cache hit) the
+ * outcome is returned at once too, without a promise, so the listener can send the reply from the datagram's own
+ * event. Never throws.
+ */
+export function exchangeNow(ctx: ExchangeContext, wire: Uint8Array, info: QueryInfo): Outcome | Promise<Outcome> {
+  if (wire.length < HEADER_LENGTH) return DROP_SHORT;
+  if (ctx.rawHandler === undefined) return exchange(ctx, wire, info);
+  return exchangeRaw(ctx, ctx.rawHandler, wire, info);
+}
+
 /** The raw-handler path: header screening, optional logging, the handler's octets as the reply. */
-async function exchangeRaw(ctx: ExchangeContext, raw: RawHandler, wire: Uint8Array, info: QueryInfo): Promise<Outcome> {
+function exchangeRaw(
+  ctx: ExchangeContext,
+  raw: RawHandler,
+  wire: Uint8Array,
+  info: QueryInfo,
+): Outcome | Promise<Outcome> {
   const qr = (wire[2] & 0x80) !== 0;
   if (ctx.queryLog !== undefined) {
     const opcode = (wire[2] >>> 3) & 0xf;
     logEntry(ctx, info, qr ? 'response' : 'query', (wire[0] << 8) | wire[1], opcode, peekQuestion(wire));
   }
-  if (qr) return { kind: 'drop', reason: 'response' };
-  let out: Uint8Array | undefined;
+  if (qr) return DROP_RESPONSE;
+  let out: ReturnType<RawHandler>;
   try {
-    out = await raw(wire, info, info.transport === 'udp' ? ctx.maxUdpPayload : MAX_MESSAGE);
+    out = raw(wire, info, info.transport === 'udp' ? ctx.maxUdpPayload : MAX_MESSAGE);
   } catch (err) {
-    ctx.log?.warn({ err, transport: info.transport, client: info.client }, 'handler threw: SERVFAIL');
-    return rawServfail(ctx, wire, info);
+    return rawFailed(ctx, wire, info, err);
   }
-  if (out === undefined) return { kind: 'drop', reason: 'handler' };
+  if (out === undefined || out instanceof Uint8Array) return rawOutcome(ctx, wire, out, info);
+  return out.then(
+    (o) => rawOutcome(ctx, wire, o, info),
+    (err: unknown) => rawFailed(ctx, wire, info, err),
+  );
+}
+
+function rawFailed(ctx: ExchangeContext, wire: Uint8Array, info: QueryInfo, err: unknown): Outcome {
+  ctx.log?.warn({ err, transport: info.transport, client: info.client }, 'handler threw: SERVFAIL');
+  return rawServfail(ctx, wire, info);
+}
+
+/** What the frame does with a raw handler's reply: checked, sent as is (padded on encrypted transports). */
+function rawOutcome(ctx: ExchangeContext, wire: Uint8Array, out: Uint8Array | undefined, info: QueryInfo): Outcome {
+  if (out === undefined) return DROP_HANDLER;
   if (out.length < HEADER_LENGTH || out.length > MAX_MESSAGE) {
     ctx.log?.warn({ transport: info.transport, length: out.length }, 'handler reply has a bad length: dropped');
-    return { kind: 'drop', reason: 'handler' };
+    return DROP_HANDLER;
   }
   if (info.transport === 'dot' || info.transport === 'doh') return encryptedRaw(ctx, wire, out, info);
   return { kind: 'reply', wire: out, response: undefined, query: undefined };

@@ -2,17 +2,22 @@
 // EDNS UDP size.
 
 import cluster from 'node:cluster';
-import dgram from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import dgram, { type RemoteInfo } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import { ServeError } from './errors.js';
-import { type ExchangeContext, exchange } from './exchange.js';
+import { type Endpoint, type ExchangeContext, exchangeNow, type Outcome, type QueryInfo } from './exchange.js';
 import type { Listener } from './types.js';
 
 /** Largest datagram read; anything longer cannot be a DNS message (RFC 1035 limits to 65535). */
 const RECV_BUFFER = 65_535;
 
 export async function listenUdp(ctx: ExchangeContext, address: string, port: number): Promise<Listener> {
-  const socket = dgram.createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', recvBufferSize: RECV_BUFFER * 4 });
+  const socket = dgram.createSocket({
+    type: isIPv6(address) ? 'udp6' : 'udp4',
+    recvBufferSize: RECV_BUFFER * 4,
+    lookup: literalLookup,
+  });
   let closed = false;
   await new Promise<void>((resolve, reject) => {
     socket.once('error', (err) => {
@@ -27,17 +32,19 @@ export async function listenUdp(ctx: ExchangeContext, address: string, port: num
     });
   });
   socket.on('error', (err) => ctx.log?.warn({ err, listener: 'udp' }, 'udp socket error'));
-  const local = socket.address();
+  const bound = socket.address();
+  const local: Endpoint = { address: bound.address, port: bound.port };
+  // A reply goes out without a send callback (a failed send to one client is not worth a callback per datagram;
+  // socket-level errors still reach the 'error' handler), and without an address lookup (see literalLookup).
+  const send = (out: Outcome, rinfo: RemoteInfo): void => {
+    if (!closed && out.kind === 'reply') socket.send(out.wire, rinfo.port, rinfo.address);
+  };
   socket.on('message', (msg, rinfo) => {
-    const client = { address: rinfo.address, port: rinfo.port };
-    void exchange(ctx, msg, { transport: 'udp', client, local: { address: local.address, port: local.port } }).then(
-      (out) => {
-        if (closed || out.kind !== 'reply') return;
-        socket.send(out.wire, rinfo.port, rinfo.address, (err) => {
-          if (err) ctx.log?.debug?.({ err, client }, 'udp send failed');
-        });
-      },
-    );
+    const info: QueryInfo = { transport: 'udp', client: { address: rinfo.address, port: rinfo.port }, local };
+    const out = exchangeNow(ctx, msg, info);
+    // a packet-cache hit is answered here, in the datagram's own event; a resolution when it is done
+    if (out instanceof Promise) void out.then((o) => send(o, rinfo));
+    else send(out, rinfo);
   });
   return {
     kind: 'udp',
@@ -49,4 +56,19 @@ export async function listenUdp(ctx: ExchangeContext, address: string, port: num
         socket.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The socket's address lookup: replies go to the client's address as received, an IP literal, which dgram would
+ * otherwise pass through dns.lookup (answered on the next tick) before every send. Names (a bind address given as
+ * one) still go to dns.lookup.
+ */
+function literalLookup(
+  host: string,
+  opts: LookupOneOptions | number,
+  cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(host);
+  if (family !== 0) cb(null, host, family);
+  else dnsLookup(host, typeof opts === 'number' ? { family: opts } : opts, cb);
 }

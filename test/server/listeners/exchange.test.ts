@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import {
   type ExchangeContext,
   exchange,
+  exchangeNow,
   MAX_MESSAGE,
   type QueryInfo,
   type RawHandler,
@@ -54,6 +55,48 @@ describe('exchange with a raw handler', () => {
         ['udp', 1232, true],
         ['tcp', MAX_MESSAGE, true],
       ],
+    );
+  });
+
+  test('exchangeNow: a handler that answers at once gets its outcome at once, without a promise', async () => {
+    const reply = answerTo(QUERY);
+    const sync = exchangeNow(
+      ctx(() => reply),
+      QUERY,
+      info('udp'),
+    );
+    assert.ok(!(sync instanceof Promise));
+    assert.deepEqual(sync, { kind: 'reply', wire: reply, response: undefined, query: undefined });
+    assert.deepEqual(
+      exchangeNow(
+        ctx(() => reply),
+        QUERY.subarray(0, 5),
+        info('udp'),
+      ),
+      { kind: 'drop', reason: 'short' },
+    );
+    const thrown = exchangeNow(
+      ctx(() => {
+        throw new Error('bug');
+      }),
+      QUERY,
+      info('udp'),
+    );
+    assert.ok(!(thrown instanceof Promise) && thrown.kind === 'reply', 'SERVFAIL at once');
+    // a handler that resolves later: a promise of the same outcome as exchange()
+    const later = exchangeNow(
+      ctx(() => Promise.resolve(reply)),
+      QUERY,
+      info('udp'),
+    );
+    assert.ok(later instanceof Promise);
+    assert.deepEqual(
+      await later,
+      await exchange(
+        ctx(() => Promise.resolve(reply)),
+        QUERY,
+        info('udp'),
+      ),
     );
   });
 
