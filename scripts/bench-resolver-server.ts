@@ -44,14 +44,17 @@ const resolver = new Resolver(
   { ipv6: false, cacheMaxBytes: 256 * 1024 * 1024 },
 );
 
-const sock = dgram.createSocket('udp4');
+// client addresses are IP literals: no lookup (and no deferred send) per reply
+const sock = dgram.createSocket({ type: 'udp4', lookup: (address, _o, cb) => cb(null, address, 4) });
+const failed = (e: unknown) => process.stderr.write(`handleRaw failed: ${(e as Error).stack ?? String(e)}\n`);
 sock.on('message', (msg, rinfo) => {
-  resolver.handleRaw(msg, { transport: 'udp', address: rinfo.address }, 1232).then(
-    (wire) => {
+  const out = resolver.handleRaw(msg, { transport: 'udp', address: rinfo.address }, 1232);
+  // a packet-cache hit comes back at once; anything else as a promise
+  if (out instanceof Uint8Array) sock.send(out, rinfo.port, rinfo.address);
+  else
+    out.then((wire) => {
       if (wire !== undefined) sock.send(wire, rinfo.port, rinfo.address);
-    },
-    (e: unknown) => process.stderr.write(`handleRaw failed: ${(e as Error).stack ?? String(e)}\n`),
-  );
+    }, failed);
 });
 sock.on('error', (e) => {
   process.stderr.write(`socket error: ${e.message}\n`);

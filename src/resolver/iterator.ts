@@ -26,7 +26,7 @@ import { type AliasLink, type Classified, classify, negativeTtl, type RRsetIn, s
 import { publishDecision, publishUpstream } from './diagnostics.js';
 import { DoNotQuery } from './donotquery.js';
 import { LIMITS } from './limits.js';
-import { minimisedName } from './qmin.js';
+import { minimisedName, NoCutMemory } from './qmin.js';
 import { type Hop, type RequestState, ResolveFailure } from './request.js';
 
 /** DNSSEC verdict carried by a resolution (the weakest of its steps). */
@@ -140,6 +140,8 @@ export class Iterator {
   /** Stub zones (Unbound's stub-zone): zone key -> the configured nameservers, whose addresses are hints too. */
   readonly #stubs = new Map<string, Name[]>();
   readonly #doNotQuery: DoNotQuery;
+  /** Minimised names known not to be zone cuts (see NoCutMemory). */
+  readonly noCut = new NoCutMemory();
 
   constructor(deps: IteratorDeps, opts: IteratorOptions) {
     this.deps = deps;
@@ -323,7 +325,12 @@ export class Iterator {
       let qname = name;
       let qtype = type;
       if (minimise && childLabels < name.labelCount) {
-        const child = minimisedName(name, childLabels, iteration);
+        let child = minimisedName(name, childLabels, iteration);
+        // the servers of this zone already answered this name without a referral: no need to ask again
+        while (child.labelCount < name.labelCount && this.noCut.knows(cut.zone, child, req.now())) {
+          childLabels = child.labelCount;
+          child = minimisedName(name, childLabels, iteration);
+        }
         if (child.labelCount < name.labelCount) {
           qname = child;
           qtype = this.opts.qnameMinimisationQtype === 'NS' ? RRType.NS : RRType.A;
@@ -383,6 +390,8 @@ export class Iterator {
           continue;
         }
         // NOERROR (data, NODATA or an alias at an intermediate name): not a cut; expose more labels
+        if (c.kind === 'answer' || c.kind === 'alias' || c.kind === 'nodata')
+          this.noCut.remember(cut.zone, qname, noCutTtl(c), req.now());
         childLabels = qname.labelCount;
         continue;
       }
@@ -839,9 +848,8 @@ export class Iterator {
       });
     let reply: Awaited<ReturnType<Upstream['query']>>;
     try {
-      // AbortSignal.timeout takes whole milliseconds only (a fractional RTO throws ERR_OUT_OF_RANGE)
-      const t = AbortSignal.timeout(Math.max(1, Math.ceil(timeout)));
-      reply = await upstream.query(wire, target, signal ? AbortSignal.any([t, signal]) : t);
+      // the transport's own deadline (its timer ends with the query; an AbortSignal.timeout would outlive the reply)
+      reply = await upstream.query(wire, target, signal, Math.max(1, Math.ceil(timeout)));
     } catch (e) {
       const code = (e as { code?: string }).code ?? 'error';
       hop.outcome = code;
@@ -900,6 +908,14 @@ function dnameAt(authority: RR[], name: Name): boolean {
   return authority.some(
     (rr) => rr.type === RRType.NSEC && rr.name.equals(name) && (rr.data as NsecData).types.includes(RRType.DNAME),
   );
+}
+
+/** How long a NOERROR answer to a minimised query shows its name is no zone cut: its TTL (NODATA: negative TTL). */
+function noCutTtl(c: Extract<Classified, { kind: 'answer' | 'alias' | 'nodata' }>): number {
+  let ttl = c.kind === 'nodata' ? negativeTtl(c.soa, 0) : Number.POSITIVE_INFINITY;
+  if (c.kind === 'answer') for (const rr of c.rrset.rrs) ttl = Math.min(ttl, rr.ttl);
+  for (const link of c.chain) for (const rr of link.cname.rrs) ttl = Math.min(ttl, rr.ttl);
+  return Number.isFinite(ttl) ? ttl : 0;
 }
 
 /** The links of a failed alias chain that may be shown to the client: none when they are bogus. */

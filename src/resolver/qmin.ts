@@ -1,3 +1,4 @@
+import { LruMap } from '../cache/lru.js';
 import type { Name } from '../wire/index.js';
 import { LIMITS } from './limits.js';
 
@@ -31,4 +32,46 @@ export function minimisedName(qname: Name, cutLabels: number, iteration: number)
   // expose an underscore label only together with the label to its left (RFC 9156 2.3 optional rule)
   while (n < total && qname.label(total - n).startsWith('_')) n++;
   return qname.suffix(n);
+}
+
+/** Longest time a minimised name is remembered as no zone cut, whatever its TTL said. */
+export const NO_CUT_MAX_TTL_S = 3600;
+/** Names remembered at most (the oldest unused go first). */
+export const NO_CUT_MAX_ENTRIES = 20_000;
+
+/**
+ * Minimised names that the servers of a zone answered without a referral (NOERROR: data, NODATA or an alias), so
+ * that later resolutions below them do not ask again (Unbound's iterator skips a minimised query whose answer is
+ * cached as NOERROR; RFC 9156 3 leaves the use of cached answers to the resolver). Keyed by the zone whose servers
+ * answered, so a name is skipped only when the resolution starts from the same cut; remembered for the answer's
+ * TTL (the negative TTL of a NODATA), at most NO_CUT_MAX_TTL_S. A wrong entry costs privacy only (the full name
+ * goes to that zone's servers, which refer as usual), never an answer.
+ */
+export class NoCutMemory {
+  readonly #lru = new LruMap<string, number>(NO_CUT_MAX_ENTRIES);
+
+  get size(): number {
+    return this.#lru.size;
+  }
+
+  /** Remembers that the servers of `zone` answered `name` (minimised) without a referral, for `ttlS` seconds. */
+  remember(zone: Name, name: Name, ttlS: number, nowMs: number): void {
+    const ttl = Math.min(ttlS, NO_CUT_MAX_TTL_S);
+    if (!(ttl > 0)) return;
+    this.#lru.set(`${zone.key}|${name.key}`, nowMs + ttl * 1000, 1);
+  }
+
+  /** Whether the servers of `zone` are known to answer `name` without a referral. */
+  knows(zone: Name, name: Name, nowMs: number): boolean {
+    const k = `${zone.key}|${name.key}`;
+    const expires = this.#lru.get(k);
+    if (expires === undefined) return false;
+    if (expires > nowMs) return true;
+    this.#lru.delete(k);
+    return false;
+  }
+
+  clear(): void {
+    this.#lru.clear();
+  }
 }

@@ -1,6 +1,6 @@
 import { AggressiveNsecCache } from '../cache/aggressive.js';
 import { NegativeCache } from '../cache/negative-cache.js';
-import { PacketCache, scanQuery } from '../cache/packet-cache.js';
+import { PacketCache, type QueryKey, scanQuery } from '../cache/packet-cache.js';
 import { RRsetCache } from '../cache/rrset-cache.js';
 import { TrustAnchors } from '../dnssec/anchors.js';
 import type { PolicyRule, UpstreamEncryption } from '../policy/decide.js';
@@ -254,9 +254,15 @@ export class Resolver {
   /**
    * The hot path for servers: answers a raw query from the packet cache when possible
    * (no decode, no message construction), else resolves. Returns the response octets,
-   * or undefined when the query must be dropped.
+   * or undefined when the query must be dropped. A packet-cache hit is returned as is,
+   * not in a promise (the listener sends it from the datagram's own event); anything
+   * else comes as a promise.
    */
-  async handleRaw(raw: Uint8Array, client: ClientInfo, maxSize: number): Promise<Uint8Array | undefined> {
+  handleRaw(
+    raw: Uint8Array,
+    client: ClientInfo,
+    maxSize: number,
+  ): Uint8Array | Promise<Uint8Array | undefined> {
     const k = this.config.packetCache ? scanQuery(raw) : undefined;
     // cache-partition by-privacy: encrypted clients have their own packet cache (see `handle`)
     const packets = this.encPackets !== undefined && clientEncrypted(client) ? this.encPackets : this.packets;
@@ -270,6 +276,17 @@ export class Resolver {
         return hit;
       }
     }
+    return this.#resolveRaw(raw, client, maxSize, k, packets);
+  }
+
+  /** handleRaw past the packet cache: decode, answer, encode, and keep the reply in the packet cache. */
+  async #resolveRaw(
+    raw: Uint8Array,
+    client: ClientInfo,
+    maxSize: number,
+    k: QueryKey | undefined,
+    packets: PacketCache,
+  ): Promise<Uint8Array | undefined> {
     let query: Message;
     try {
       query = decodeMessage(raw);
@@ -434,6 +451,7 @@ export class Resolver {
     }
     this.packets.clear();
     this.encPackets?.clear();
+    this.iterator.noCut.clear();
   }
 
   #dedup(name: Name, type: number, state: RequestState): { promise: Promise<Resolution>; state: RequestState } {

@@ -3,13 +3,13 @@ import type { TrustAnchors } from '../dnssec/anchors.js';
 import { verifyDnskeySet } from '../dnssec/validate/keys.js';
 import * as nsec from '../dnssec/validate/nsec.js';
 import * as nsec3 from '../dnssec/validate/nsec3.js';
-import { verifyRRset } from '../dnssec/validate/rrset.js';
 import { ValidationBudget, type ValidationLimits, type Verdict } from '../dnssec/validate/types.js';
 import { type DnskeyData, EDE, Name, type RR, RRType, type RrsigData, type SoaData } from '../wire/index.js';
 import { type AggressiveSources, synthesize } from './aggressive.js';
 import type { AliasLink, Classified, RRsetIn } from './classify.js';
 import type { Iterator, ResponseValidator, SecurityVerdict, Step } from './iterator.js';
 import type { RequestState } from './request.js';
+import { VerifiedCache } from './verified.js';
 
 /** What the chain of trust knows about one zone's keys. */
 type KeyEntry =
@@ -48,6 +48,8 @@ export class DnssecValidator implements ResponseValidator {
   readonly #keys = new Map<string, KeyEntry>();
   readonly #pending = new WeakMap<RequestState, Map<string, Promise<KeyEntry>>>();
   readonly #budgets = new WeakMap<RequestState, ValidationBudget>();
+  /** RRsets verified before with the same keys: no signature to verify again (see verified.ts). */
+  readonly verified = new VerifiedCache();
   /**
    * RFC 8198 synthesis hashes names on every cache miss of an NSEC3 zone: it spends from a budget of its own, so
    * that running it dry only sends queries upstream and never starves the validation of real answers.
@@ -122,7 +124,7 @@ export class DnssecValidator implements ResponseValidator {
       const keys = await this.keysFor(apex, req, depth, c.rrset);
       if (keys.status !== 'secure') return verdictOfKeys(keys);
       // the keys may come from the cache, not from this RRset: it must be signed by one of them
-      const v = verifyRRset(c.rrset.rrs, c.rrset.sigs, keys.keys, apex, this.#nowSec(), budget, {
+      const v = this.verified.verify(c.rrset.rrs, c.rrset.sigs, keys.keys, apex, this.#nowSec(), budget, {
         skewSec: this.opts.skewSec,
       });
       return v.status === 'secure' ? { status: 'secure' } : toVerdict(v);
@@ -186,7 +188,9 @@ export class DnssecValidator implements ResponseValidator {
     const signer = signerOf(set.sigs, owner) ?? zone;
     const keys = signer.equals(zone) ? await this.keysFor(zone, req, depth) : await this.keysFor(signer, req, depth);
     if (keys.status !== 'secure') return verdictOfKeys(keys);
-    const v = verifyRRset(set.rrs, set.sigs, keys.keys, signer, this.#nowSec(), budget, { skewSec: this.opts.skewSec });
+    const v = this.verified.verify(set.rrs, set.sigs, keys.keys, signer, this.#nowSec(), budget, {
+      skewSec: this.opts.skewSec,
+    });
     if (v.status !== 'secure') return toVerdict(v);
     if (v.wildcard) {
       const authority = 'authority' in c ? (c.authority as RR[]) : [];
@@ -240,7 +244,7 @@ export class DnssecValidator implements ResponseValidator {
       const signer = signerOf(set.sigs, set.rrs[0].name) ?? zone;
       const keys = await this.keysFor(signer, req, depth);
       if (keys.status !== 'secure') return verdictOfKeys(keys);
-      const v = verifyRRset(set.rrs, set.sigs, keys.keys, signer, this.#nowSec(), budget, {
+      const v = this.verified.verify(set.rrs, set.sigs, keys.keys, signer, this.#nowSec(), budget, {
         skewSec: this.opts.skewSec,
       });
       if (v.status === 'bogus') return toVerdict(v);
@@ -284,7 +288,7 @@ export class DnssecValidator implements ResponseValidator {
       const signer = signerOf(soaSet.sigs, soaRR.name) ?? zone;
       const keys = await this.keysFor(signer, req, depth);
       if (keys.status !== 'secure') return verdictOfKeys(keys);
-      const v = verifyRRset(soaSet.rrs, soaSet.sigs, keys.keys, signer, this.#nowSec(), budget, {
+      const v = this.verified.verify(soaSet.rrs, soaSet.sigs, keys.keys, signer, this.#nowSec(), budget, {
         skewSec: this.opts.skewSec,
       });
       if (v.status !== 'secure') return toVerdict(v);
@@ -375,9 +379,17 @@ export class DnssecValidator implements ResponseValidator {
         const parentKeys = await this.keysFor(signer, req, depth + 1);
         if (parentKeys.status !== 'secure')
           return parentKeys.status === 'insecure' ? neg('insecure', parentKeys.reason) : { ...parentKeys };
-        const v = verifyRRset(dsRes.rrset.rrs, dsRes.rrset.sigs, parentKeys.keys, signer, this.#nowSec(), budget, {
-          skewSec: this.opts.skewSec,
-        });
+        const v = this.verified.verify(
+          dsRes.rrset.rrs,
+          dsRes.rrset.sigs,
+          parentKeys.keys,
+          signer,
+          this.#nowSec(),
+          budget,
+          {
+            skewSec: this.opts.skewSec,
+          },
+        );
         if (v.status !== 'secure')
           return neg(v.status === 'insecure' ? 'insecure' : 'bogus', `DS ${zone}: ${v.reason}`, v.ede);
         ds = dsRes.rrset.rrs.map((rr) => rr.data as import('../wire/index.js').DsData);

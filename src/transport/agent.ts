@@ -106,7 +106,12 @@ export class Agent extends UpstreamBase {
     return s;
   }
 
-  protected dispatch(wire: Uint8Array, target: Target, signal?: AbortSignal): Promise<UpstreamReply> {
+  protected dispatch(
+    wire: Uint8Array,
+    target: Target,
+    signal?: AbortSignal,
+    timeoutMs?: number,
+  ): Promise<UpstreamReply> {
     checkTarget(target);
     const connector = this.#connectors[target.protocol];
     if (connector === undefined)
@@ -128,7 +133,7 @@ export class Agent extends UpstreamBase {
       });
       this.#pools.set(key, pool);
     }
-    return pool.query(wire, signal);
+    return pool.query(wire, signal, timeoutMs);
   }
 
   /** Whether one more connection fits under the global cap, closing the longest-idle one if that makes room. */

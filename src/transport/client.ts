@@ -69,19 +69,24 @@ export class Transport extends UpstreamBase {
     return exchange(this, message, target, opts);
   }
 
-  protected dispatch(wire: Uint8Array, target: Target, signal?: AbortSignal): Promise<UpstreamReply> {
+  protected dispatch(
+    wire: Uint8Array,
+    target: Target,
+    signal?: AbortSignal,
+    timeoutMs?: number,
+  ): Promise<UpstreamReply> {
     if ((target.protocol === 'dot' || target.protocol === 'doh') && this.#padBlock > 0)
       wire = padQuery(wire, this.#padBlock);
     const override = this.#extra[target.protocol];
-    if (override !== undefined) return override.query(wire, target, signal);
+    if (override !== undefined) return override.query(wire, target, signal, timeoutMs);
     switch (target.protocol) {
       case 'udp':
-        return this.udp.query(wire, target, signal);
+        return this.udp.query(wire, target, signal, timeoutMs);
       case 'tcp':
       case 'dot':
-        return this.stream.query(wire, target, signal);
+        return this.stream.query(wire, target, signal, timeoutMs);
       case 'doh':
-        return this.doh.query(wire, target, signal);
+        return this.doh.query(wire, target, signal, timeoutMs);
       default:
         throw new TransportError('unsupported-protocol', `no transport for ${target.protocol}`, {
           target: targetRef(target),

@@ -107,7 +107,12 @@ export class DohClient extends UpstreamBase {
     return this.#sessions.get(targetKey(target));
   }
 
-  protected dispatch(wire: Uint8Array, target: Target, signal?: AbortSignal): Promise<UpstreamReply> {
+  protected dispatch(
+    wire: Uint8Array,
+    target: Target,
+    signal?: AbortSignal,
+    timeoutMs?: number,
+  ): Promise<UpstreamReply> {
     checkTarget(target);
     if (target.protocol !== 'doh')
       throw new TransportError('unsupported-protocol', `DoH client asked for ${target.protocol}`, {
@@ -117,7 +122,11 @@ export class DohClient extends UpstreamBase {
       throw new TransportError('bad-target', `dohpath "${target.dohPath}" is not an absolute path`, {
         target: targetRef(target),
       });
-    const q = new PendingQuery(wire, target, { timeoutMs: this.#queryTimeoutMs, signal, clock: this.#clock });
+    const q = new PendingQuery(wire, target, {
+      timeoutMs: timeoutMs ?? this.#queryTimeoutMs,
+      signal,
+      clock: this.#clock,
+    });
     if (q.settled) return q.promise;
     const key = targetKey(target);
     let session = this.#sessions.get(key);

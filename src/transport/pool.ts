@@ -106,13 +106,14 @@ export class Pool {
     return best;
   }
 
-  query(wire: Uint8Array, signal?: AbortSignal): Promise<UpstreamReply> {
+  /** One query on a connection of the pool; `timeoutMs` replaces the pool's query timeout. */
+  query(wire: Uint8Array, signal?: AbortSignal, timeoutMs?: number): Promise<UpstreamReply> {
     if (this.#state !== 'open')
       return Promise.reject(new TransportError('shutdown', 'pool is closed', { target: targetRef(this.target) }));
     let q: PendingQuery;
     try {
       q = new PendingQuery(wire, this.target, {
-        timeoutMs: this.#opts.queryTimeoutMs,
+        timeoutMs: timeoutMs ?? this.#opts.queryTimeoutMs,
         signal,
         clock: this.#opts.clock,
       });

@@ -32,6 +32,18 @@ export function canonicalIp(ip: string): string {
   }
 }
 
+/**
+ * The sockets' address lookup: the server (checked by checkTarget) and the wildcard bind address are IP literals,
+ * which dgram would otherwise pass through dns.lookup, each answered on a later tick, before binding and connecting.
+ */
+function literalLookup(
+  host: string,
+  _opts: unknown,
+  cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  cb(null, host, host.includes(':') ? 6 : 4);
+}
+
 interface UdpExchange {
   q: PendingQuery;
   socket: Socket;
@@ -56,9 +68,14 @@ export class UdpClient extends UpstreamBase {
     return this.#inflight.size;
   }
 
-  protected dispatch(wire: Uint8Array, target: Target, signal?: AbortSignal): Promise<UpstreamReply> {
+  protected dispatch(
+    wire: Uint8Array,
+    target: Target,
+    signal?: AbortSignal,
+    timeoutMs?: number,
+  ): Promise<UpstreamReply> {
     const family = checkTarget(target);
-    const q = new PendingQuery(wire, target, { timeoutMs: this.#timeoutMs, signal, clock: this.#clock });
+    const q = new PendingQuery(wire, target, { timeoutMs: timeoutMs ?? this.#timeoutMs, signal, clock: this.#clock });
     if (!q.settled) this.#start(q, family);
     return q.promise;
   }
@@ -69,7 +86,7 @@ export class UdpClient extends UpstreamBase {
     const sentId = this.#random.int(0x10000);
     const out = withId(q.wire, sentId);
     const server = canonicalIp(target.ip);
-    const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+    const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: literalLookup });
     let sentAt = 0;
     let stopped = false;
     const ex: UdpExchange = {

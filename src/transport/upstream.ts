@@ -65,9 +65,10 @@ export interface Upstream {
   /**
    * Sends one query and resolves with the paired reply, or rejects with a TransportError. The caller's bytes are
    * never modified. An abort whose reason is a `TimeoutError` (from `AbortSignal.timeout`) is reported as 'timeout',
-   * any other abort as 'aborted'.
+   * any other abort as 'aborted'. `timeoutMs`: the deadline of this query, in place of the transport's default (no
+   * reply by then: 'timeout'); cheaper than a timeout signal, whose timer outlives the reply.
    */
-  query(wire: Uint8Array, target: Target, signal?: AbortSignal): Promise<UpstreamReply>;
+  query(wire: Uint8Array, target: Target, signal?: AbortSignal, timeoutMs?: number): Promise<UpstreamReply>;
   /** Stops accepting queries, lets those in flight finish, then releases every resource. */
   close(): Promise<void>;
   /** Fails everything in flight now (with `err` if it is a TransportError, else 'shutdown') and releases. */
@@ -127,12 +128,12 @@ export abstract class UpstreamBase implements Upstream {
     return this.#running;
   }
 
-  query(wire: Uint8Array, target: Target, signal?: AbortSignal): Promise<UpstreamReply> {
+  query(wire: Uint8Array, target: Target, signal?: AbortSignal, timeoutMs?: number): Promise<UpstreamReply> {
     if (this.#state !== 'open')
       return Promise.reject(new TransportError('shutdown', 'upstream is closed', { target: targetRef(target) }));
     let p: Promise<UpstreamReply>;
     try {
-      p = this.dispatch(wire, target, signal);
+      p = this.dispatch(wire, target, signal, timeoutMs);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -167,7 +168,12 @@ export abstract class UpstreamBase implements Upstream {
     this.#drained?.();
   }
 
-  protected abstract dispatch(wire: Uint8Array, target: Target, signal?: AbortSignal): Promise<UpstreamReply>;
+  protected abstract dispatch(
+    wire: Uint8Array,
+    target: Target,
+    signal?: AbortSignal,
+    timeoutMs?: number,
+  ): Promise<UpstreamReply>;
   protected abstract onClose(): Promise<void>;
   protected abstract onDestroy(err?: Error): void;
 }

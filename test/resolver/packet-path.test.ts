@@ -33,6 +33,20 @@ describe('Resolver.handleRaw and the packet cache', () => {
     assert.equal(net.sent.length, asked);
   });
 
+  it('a packet-cache hit is returned at once, not as a promise; a miss as a promise', async () => {
+    const { r, raw } = setup();
+    const miss = r.handleRaw(raw(1, true), { transport: 'udp' }, 1232);
+    assert.ok(miss instanceof Promise);
+    await miss;
+    const hit = r.handleRaw(raw(2, true), { transport: 'udp' }, 1232);
+    assert.ok(hit instanceof Uint8Array && !(hit instanceof Promise));
+    assert.equal(decodeMessage(hit).id, 2);
+    const again = r.handleRaw(raw(3, true), { transport: 'udp' }, 1232);
+    assert.ok(again instanceof Uint8Array);
+    assert.equal(decodeMessage(again).id, 3);
+    assert.equal(decodeMessage(hit).id, 2, 'each hit is its own copy: the next one does not change it');
+  });
+
   it('a UDP client without EDNS never gets more than 512 octets: TC from the slow path', async () => {
     const { r, raw } = setup();
     await r.handleRaw(raw(1, false), { transport: 'tcp' }, 65535);

@@ -105,6 +105,20 @@ describe('UdpClient', () => {
     assert.equal(client.inflight, 0, 'the socket is released');
   });
 
+  it("a query's own deadline (timeoutMs) replaces the client's default, shorter or longer", T, async () => {
+    const s = await server(() => {});
+    let started = Date.now();
+    const err = await rejectsWith(client.query(queryWire('example.com'), target(s.port), undefined, 60), 'timeout');
+    let took = Date.now() - started;
+    assert.ok(took >= 50 && took < 250, `took ${took} ms (default 300)`);
+    assert.match(err.message, /no reply in 60 ms/);
+    started = Date.now();
+    await rejectsWith(client.query(queryWire('example.com'), target(s.port), undefined, 600), 'timeout');
+    took = Date.now() - started;
+    assert.ok(took >= 550, `took ${took} ms`);
+    assert.equal(client.inflight, 0);
+  });
+
   it("reports 'mismatched' when only unpaired replies arrived before the deadline", T, async () => {
     const s = await server((msg, _r, reply) => {
       reply(answerFor(msg, { id: idOf(msg) ^ 0x8000 }));

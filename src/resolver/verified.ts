@@ -1,0 +1,200 @@
+/**
+ * Remembered RRset verifications: the same signed RRset keeps arriving (a zone's NSEC/NSEC3 records proving one
+ * wildcard for every name it expands to, the wildcard's own RRSIG over every expansion, the SOA of every negative
+ * answer), and an RRSIG verification is by far the costliest step of validating it. VerifiedCache wraps
+ * `verifyRRset` (same arguments, same verdicts) and remembers, for each RRset as signed (signer, type, class, the
+ * owner the signature covers, the canonical RDATA and every covering RRSIG) and each set of trusted keys, which
+ * RRSIG verified. A later call with the same RRset and the same keys gets a secure verdict without any signature
+ * verification, and without taking signatures from the request's budget (no crypto is done): the checks that do not
+ * depend on the signature are made again (one RRset, owner in the zone, RRSIG Labels, the validity window with the
+ * allowed skew: an entry is used only until its RRSIG expires), and the TTL cap of RFC 4035 5.3.3 is computed from
+ * the records at hand.
+ *
+ * Only secure verdicts are remembered; insecure and bogus ones are computed each time. Keys are told apart by the
+ * identity of the key list (the validator keeps one list per zone and builds a new one when it fetches the keys
+ * again), so a key rollover or a new DNSKEY RRset never reuses a verification made with other keys. Wildcard
+ * expansions share their entry (the signature covers `*.<closest encloser>`, whatever the owner), and each verdict
+ * still names its own owner and next closer name. Bounded in entries, oldest unused first.
+ */
+import { createHash } from 'node:crypto';
+import { LruMap } from '../cache/lru.js';
+import { rrsigLabels, signedOwner } from '../dnssec/rrsig.js';
+import {
+  DEFAULT_SKEW_SEC,
+  type RRsetVerdict,
+  serialDiff,
+  type VerifyOptions,
+  verifyRRset,
+  type WildcardExpansion,
+} from '../dnssec/validate/rrset.js';
+import type { ValidationBudget } from '../dnssec/validate/types.js';
+import { canonicalRdata, type DnskeyData, Name, type RR, RRType, type RrsigData, typeToText } from '../wire/index.js';
+
+/** RRsets remembered at most. */
+export const VERIFIED_MAX_ENTRIES = 20_000;
+
+interface Verified {
+  /** Index, among the RRSIGs covering the RRset (in the order given), of the one that verified. */
+  index: number;
+}
+
+export class VerifiedCache {
+  readonly #lru: LruMap<string, Verified>;
+  readonly #keyIds = new WeakMap<readonly DnskeyData[], number>();
+  #nextKeyId = 1;
+  readonly stats = { hits: 0, misses: 0, stored: 0 };
+
+  constructor(maxEntries = VERIFIED_MAX_ENTRIES) {
+    this.#lru = new LruMap(maxEntries);
+  }
+
+  get size(): number {
+    return this.#lru.size;
+  }
+
+  clear(): void {
+    this.#lru.clear();
+  }
+
+  /** `verifyRRset`, with remembered secure verdicts. Never throws. */
+  verify(
+    rrs: readonly RR[],
+    sigs: readonly RR[],
+    keys: readonly DnskeyData[],
+    zone: Name,
+    nowSec: number,
+    budget: ValidationBudget,
+    opts: VerifyOptions = {},
+  ): RRsetVerdict {
+    const first = rrs[0];
+    if (first === undefined || first.type === RRType.RRSIG)
+      return verifyRRset(rrs, sigs, keys, zone, nowSec, budget, opts);
+    const owner = first.name;
+    const covering = sigs.filter(
+      (s) =>
+        s.type === RRType.RRSIG &&
+        s.class === first.class &&
+        s.name.equals(owner) &&
+        (s.data as RrsigData).typeCovered === first.type,
+    );
+    let key: string | undefined;
+    try {
+      key = this.#keyOf(rrs, covering, keys, zone, opts);
+    } catch {
+      key = undefined; // malformed data: verifyRRset says what is wrong with it
+    }
+    if (key !== undefined) {
+      const e = this.#lru.get(key);
+      if (e !== undefined) {
+        const v = remembered(rrs, covering[e.index], zone, nowSec, opts);
+        if (v !== undefined) {
+          this.stats.hits++;
+          return v;
+        }
+      }
+    }
+    this.stats.misses++;
+    const v = verifyRRset(rrs, sigs, keys, zone, nowSec, budget, opts);
+    if (key !== undefined && v.status === 'secure' && v.signedBy !== undefined) {
+      const by = v.signedBy;
+      const matching = covering.filter((s) => {
+        const d = s.data as RrsigData;
+        return d.keyTag === by.keyTag && d.algorithm === by.algorithm;
+      });
+      // with two RRSIGs by the same key, which one verified is not known: not remembered
+      if (matching.length === 1) {
+        this.#lru.set(key, { index: covering.indexOf(matching[0]) }, 1);
+        this.stats.stored++;
+      }
+    }
+    return v;
+  }
+
+  /** The RRset as signed, its RRSIGs, the key list and the options that change a verdict; undefined: do not cache. */
+  #keyOf(
+    rrs: readonly RR[],
+    covering: readonly RR[],
+    keys: readonly DnskeyData[],
+    zone: Name,
+    opts: VerifyOptions,
+  ): string | undefined {
+    if (covering.length === 0) return undefined;
+    const first = rrs[0];
+    const labels = (covering[0].data as RrsigData).labels;
+    // RRSIGs that disagree on the owner they cover (Labels): left to verifyRRset
+    for (const s of covering) if ((s.data as RrsigData).labels !== labels) return undefined;
+    let keyId = this.#keyIds.get(keys);
+    if (keyId === undefined) {
+      keyId = this.#nextKeyId++;
+      this.#keyIds.set(keys, keyId);
+    }
+    const h = createHash('sha256');
+    h.update(`${keyId}|${opts.sha1Insecure === true ? 1 : 0}|${zone.key}|${first.type}|${first.class}|`);
+    h.update(signedOwner(first.name, Math.min(labels, first.name.labelCount)).key);
+    const rdatas = rrs.map((rr) => canonicalRdata(rr.type, rr.data));
+    rdatas.sort(compareBytes);
+    for (const d of rdatas) h.update(lengthPrefix(d.length)).update(d);
+    for (const s of covering) {
+      const d = canonicalRdata(RRType.RRSIG, s.data);
+      h.update(lengthPrefix(d.length)).update(d);
+    }
+    return h.digest('base64');
+  }
+}
+
+/**
+ * The verdict verifyRRset gives for `rrs` when `sigRR` is the RRSIG that verified with the same keys before, or
+ * undefined when a check that does not need the signature fails now (the full verification then reports it).
+ */
+function remembered(
+  rrs: readonly RR[],
+  sigRR: RR | undefined,
+  zone: Name,
+  nowSec: number,
+  opts: VerifyOptions,
+): RRsetVerdict | undefined {
+  if (sigRR === undefined) return undefined;
+  const first = rrs[0];
+  const owner = first.name;
+  for (const rr of rrs)
+    if (!rr.name.equals(owner) || rr.type !== first.type || rr.class !== first.class) return undefined;
+  if (!owner.isSubdomainOf(zone)) return undefined;
+  const sig = sigRR.data as RrsigData;
+  if (sig.labels > owner.labelCount || !sig.signerName.equals(zone)) return undefined;
+  const skew = opts.skewSec ?? DEFAULT_SKEW_SEC;
+  if (
+    serialDiff(sig.expiration, sig.inception) < 0 ||
+    serialDiff(nowSec, sig.inception) < -skew ||
+    serialDiff(nowSec, sig.expiration) > skew
+  )
+    return undefined;
+  // RFC 4035 5.3.3, as verifyRRset computes it
+  let ttl = Math.min(sigRR.ttl, sig.originalTtl, Math.max(0, serialDiff(sig.expiration, nowSec)));
+  for (const rr of rrs) ttl = Math.min(ttl, rr.ttl);
+  const signedBy = { keyTag: sig.keyTag, algorithm: sig.algorithm };
+  const what = `${owner} ${typeToText(first.type)}`;
+  if (sig.labels < rrsigLabels(owner)) {
+    const wildcard: WildcardExpansion = {
+      source: Name.fromLabels(['*', ...owner.suffix(sig.labels).labels()]),
+      nextCloser: owner.suffix(sig.labels + 1),
+    };
+    return {
+      status: 'secure',
+      reason: `${what} verified as an expansion of ${wildcard.source}`,
+      ttl,
+      wildcard,
+      signedBy,
+    };
+  }
+  return { status: 'secure', reason: `${what} verified`, ttl, signedBy };
+}
+
+function lengthPrefix(n: number): Uint8Array {
+  return Uint8Array.of(n >>> 8, n & 0xff);
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
