@@ -7,68 +7,21 @@
  * - base64 (RFC 4648 section 4) with a strict decoder (Node's Buffer decoder silently skips invalid characters).
  */
 
+import { fromBase32Hex, toBase32Hex } from '../wire/encoding.js';
 import { DnssecError } from './errors.js';
 
-const B32_ALPHABET = '0123456789abcdefghijklmnopqrstuv';
-
-/** ASCII code -> 5-bit value, or -1. Accepts 0-9, a-v and A-V. */
-const B32_DECODE: Int8Array = (() => {
-  const table = new Int8Array(128).fill(-1);
-  for (let i = 0; i < B32_ALPHABET.length; i++) {
-    table[B32_ALPHABET.charCodeAt(i)] = i;
-    table[B32_ALPHABET.toUpperCase().charCodeAt(i)] = i;
-  }
-  return table;
-})();
-
-/** Encode bytes as lowercase base32hex with no padding. */
+/** base32hex without padding, lower case (the one implementation lives in the wire codec). */
 export function encodeBase32Hex(bytes: Uint8Array): string {
-  let out = '';
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    buffer = ((buffer << 8) | byte) & 0xfff; // at most 12 significant bits are ever needed
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += B32_ALPHABET[(buffer >> bits) & 0x1f];
-    }
-  }
-  if (bits > 0) out += B32_ALPHABET[(buffer << (5 - bits)) & 0x1f];
-  return out;
+  return toBase32Hex(bytes);
 }
 
-/**
- * Decode unpadded base32hex (case-insensitive). Strict: throws DnssecError('INVALID_BASE32HEX') on any
- * character outside the alphabet (including '=' padding and whitespace), on a length that no byte string
- * encodes to (length mod 8 of 1, 3 or 6), and on non-zero trailing bits (non-canonical encodings).
- */
+/** Strict base32hex decoding; throws DnssecError INVALID_BASE32HEX. */
 export function decodeBase32Hex(text: string): Uint8Array {
-  const rem = text.length % 8;
-  if (rem === 1 || rem === 3 || rem === 6) {
-    throw new DnssecError('INVALID_BASE32HEX', `invalid base32hex length ${text.length}`);
+  try {
+    return fromBase32Hex(text);
+  } catch (e) {
+    throw new DnssecError('INVALID_BASE32HEX', (e as Error).message);
   }
-  const out = new Uint8Array(Math.floor((text.length * 5) / 8));
-  let buffer = 0;
-  let bits = 0;
-  let pos = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    const value = code < 128 ? B32_DECODE[code] : -1;
-    if (value < 0) {
-      throw new DnssecError('INVALID_BASE32HEX', `invalid base32hex character at offset ${i}`);
-    }
-    buffer = ((buffer << 5) | value) & 0xfff;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out[pos++] = (buffer >> bits) & 0xff;
-    }
-  }
-  if (bits > 0 && (buffer & ((1 << bits) - 1)) !== 0) {
-    throw new DnssecError('INVALID_BASE32HEX', 'non-zero trailing bits in base32hex');
-  }
-  return out;
 }
 
 /** Like decodeBase32Hex but returns undefined instead of throwing (e.g. for an NSEC3 owner label that is not a hash). */
