@@ -61,6 +61,8 @@ export interface Plan {
   /** RFC 9539: an encrypted connection to open in the background to learn the server's capability. */
   probe?: Target;
   reasons: string[];
+  /** Why an unusable server is unusable, as an Extended DNS Error (bogus signal data: the DNSSEC EDE). */
+  ede?: number;
 }
 
 export interface DecideInput {
@@ -110,7 +112,12 @@ export function decide(inp: DecideInput): Plan {
   const probeTarget: Target = { ip, port: config.probePort, protocol: 'dot', auth: 'none', alpn: 'dot' };
 
   if (signal?.mode === 'unusable') {
-    return { mode: 'unusable', attempts: [], reasons: [...signal.reasons] };
+    return {
+      mode: 'unusable',
+      attempts: [],
+      reasons: [...signal.reasons],
+      ...(signal.ede === undefined ? {} : { ede: signal.ede }),
+    };
   }
   if (signal?.mode === 'strict') {
     reasons.push(...signal.reasons);

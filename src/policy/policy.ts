@@ -16,9 +16,9 @@ export type SignalLookup = (
   name: Name,
   type: number,
 ) => Promise<
-  | { kind: 'records'; records: RR[]; security: Security; ttl: number }
-  | { kind: 'none'; security: Security; ttl: number }
-  | { kind: 'error'; reason: string }
+  | { kind: 'records'; records: RR[]; security: Security; ttl: number; ede?: number }
+  | { kind: 'none'; security: Security; ttl: number; ede?: number }
+  | { kind: 'error'; reason: string; ede?: number }
 >;
 
 interface CachedSignal {
@@ -278,12 +278,13 @@ export class TransportPolicy {
 
 function toLookup<T>(
   l:
-    | { kind: 'records'; records: RR[]; security: Security }
-    | { kind: 'none'; security: Security }
-    | { kind: 'error'; reason: string },
+    | { kind: 'records'; records: RR[]; security: Security; ede?: number }
+    | { kind: 'none'; security: Security; ede?: number }
+    | { kind: 'error'; reason: string; ede?: number },
 ): Lookup<T> {
+  const ede = l.ede === undefined ? {} : { ede: l.ede };
   if (l.kind === 'records')
-    return { kind: 'records', records: l.records.map((rr) => rr.data as unknown as T), security: l.security };
-  if (l.kind === 'none') return { kind: 'none', security: l.security };
-  return { kind: 'error', reason: l.reason };
+    return { kind: 'records', records: l.records.map((rr) => rr.data as unknown as T), security: l.security, ...ede };
+  if (l.kind === 'none') return { kind: 'none', security: l.security, ...ede };
+  return { kind: 'error', reason: l.reason, ...ede };
 }

@@ -38,13 +38,15 @@ export interface ServerSignal {
   /** DNSSEC status of the signal data (weakest of SVCB and TLSA lookups). */
   security: Security;
   reasons: string[];
+  /** For an unusable signal: the Extended DNS Error behind it (e.g. 7 Signature Expired), for diagnostics. */
+  ede?: number;
 }
 
 /** The result of one signal lookup (SVCB or TLSA), as the resolver returned it. */
 export type Lookup<T> =
-  | { kind: 'records'; records: T[]; security: Security }
-  | { kind: 'none'; security: Security } // NXDOMAIN or NODATA
-  | { kind: 'error'; reason: string; security?: Security };
+  | { kind: 'records'; records: T[]; security: Security; ede?: number }
+  | { kind: 'none'; security: Security; ede?: number } // NXDOMAIN or NODATA
+  | { kind: 'error'; reason: string; security?: Security; ede?: number };
 
 export interface SignalInputs {
   ns: Name;
@@ -150,9 +152,10 @@ export function interpretSignal(inp: SignalInputs, opts: SignalOptions = default
   const lookups = [inp.svcb, inp.tlsaDot, inp.tlsaDoh];
   const security = weakest(...lookups.map((l) => l.security));
   const base = { ns: inp.ns, unsupported, security, reasons };
-  if (lookups.some((l) => l.security === 'bogus')) {
+  const bogus = lookups.find((l) => l.security === 'bogus');
+  if (bogus) {
     reasons.push('bogus DNSSEC data in the transport signal: server unusable for now (never downgraded)');
-    return { ...base, mode: 'unusable', endpoints: [] };
+    return { ...base, mode: 'unusable', endpoints: [], ...(bogus.ede === undefined ? {} : { ede: bogus.ede }) };
   }
   // RFC 7672 2.2 table: a TLSA lookup that failed cannot rule out a strict signal, so the server is not used for
   // now (never cleartext); other servers of the zone are tried, and the failure is cached briefly (RFC 9520).

@@ -604,6 +604,7 @@ export class Iterator {
   async #queryCut(cut: Cut, qname: Name, qtype: number, req: RequestState, depth: number): Promise<Accepted> {
     const tried = new Set<string>();
     const failures: string[] = [];
+    const unusableEdes: (number | undefined)[] = [];
     // servers that only timed out get the query again once nothing else is left (a lost datagram must not fail a
     // zone with one server), up to MAX_SENDS_PER_SERVER sends each (RFC 9520 3.1: at most 3), with the backed-off RTO
     const timedOut = new Set<string>();
@@ -642,6 +643,7 @@ export class Iterator {
         const msg = asked.msg;
         if (msg === undefined) {
           failures.push(`${ip}: ${asked.why}`);
+          unusableEdes.push(asked.ede);
           if (req.hops.at(-1)?.outcome === 'timeout') timedOut.add(ip);
           continue;
         }
@@ -665,7 +667,12 @@ export class Iterator {
     }
     const text = `no server of ${cut.zone} answered ${qname}${failures.length ? ` (${failures.slice(0, 4).join('; ')})` : ''}`;
     req.note('iterate', text, EDE.NO_REACHABLE_AUTHORITY);
-    throw new ResolveFailure(EDE.NO_REACHABLE_AUTHORITY, text);
+    // every server unusable for the same DNSSEC reason (e.g. an expired zone): say that, not just "unreachable"
+    const dnssecEde =
+      unusableEdes.length > 0 && unusableEdes.every((x) => x !== undefined && x === unusableEdes[0])
+        ? unusableEdes[0]
+        : undefined;
+    throw new ResolveFailure(dnssecEde ?? EDE.NO_REACHABLE_AUTHORITY, text);
   }
 
   /** The transport plan for (ns, ip): the policy's decision, or plain Do53 when no policy is configured. */
@@ -690,13 +697,13 @@ export class Iterator {
         if (r.kind === 'answer') {
           const rrs = r.rrset.rrs.filter((rr) => rr.type === type);
           const ttl = Math.min(...r.rrset.rrs.map((rr) => rr.ttl));
-          return { kind: 'records', records: rrs, security: r.security.status, ttl };
+          return { kind: 'records', records: rrs, security: r.security.status, ttl, ede: r.security.ede };
         }
         const ttl = r.authority.length > 0 ? Math.min(...r.authority.map((rr) => rr.ttl)) : 60;
-        return { kind: 'none', security: r.security.status, ttl };
+        return { kind: 'none', security: r.security.status, ttl, ede: r.security.ede };
       } catch (e) {
         if (!(e instanceof ResolveFailure) || e.message.includes('budget')) throw e;
-        return { kind: 'error', reason: e.message };
+        return { kind: 'error', reason: e.message, ede: e.ede };
       }
     };
     return policy.plan(ns, ip, zone, {
@@ -722,13 +729,13 @@ export class Iterator {
     qtype: number,
     req: RequestState,
     depth: number,
-  ): Promise<{ msg?: Message; why: string }> {
+  ): Promise<{ msg?: Message; why: string; ede?: number }> {
     const plan = await this.#plan(ip, ns, zone, req, depth);
     if (ns) publishDecision({ ns: ns.toString(), ip, zone: zone.toString(), mode: plan.mode, reasons: plan.reasons });
     if (plan.attempts.length === 0) {
       const why = `not used (${plan.reasons.join('; ') || plan.mode})`;
-      req.note('transport', `${ns ?? ip}: ${why}`, EDE.NO_REACHABLE_AUTHORITY);
-      return { why };
+      req.note('transport', `${ns ?? ip}: ${why}`, plan.ede ?? EDE.NO_REACHABLE_AUTHORITY);
+      return { why, ede: plan.ede };
     }
     if (plan.probe && ns) this.#backgroundProbe(plan.probe, ns, qname, qtype);
     const strict = plan.mode === 'strict' || plan.mode === 'required';
