@@ -2,6 +2,7 @@
 // frame does the protocol work (decoding, FORMERR/BADVERS/SERVFAIL, truncation, framing,
 // padding, the query log); the handler only maps a query to a reply.
 
+import tls from 'node:tls';
 import { listenDoh } from '../server/listeners/doh.js';
 import { listenDot, type TlsCredentials } from '../server/listeners/dot.js';
 import { ServeError } from '../server/listeners/errors.js';
@@ -13,8 +14,14 @@ import {
   type ServerLogger,
 } from '../server/listeners/exchange.js';
 import { DEFAULT_QUERY_LOG_CAPACITY, QueryLog } from '../server/listeners/querylog.js';
-import { DEFAULT_MAX_STREAM_CONNECTIONS, type StreamSettings } from '../server/listeners/stream.js';
-import { listenTcp } from '../server/listeners/tcp.js';
+import {
+  ConnectionSet,
+  closeServer,
+  DEFAULT_MAX_STREAM_CONNECTIONS,
+  type StreamSettings,
+  serveStream,
+} from '../server/listeners/stream.js';
+import { listen, listenTcp } from '../server/listeners/tcp.js';
 import type { Listener } from '../server/listeners/types.js';
 import { listenUdp } from '../server/listeners/udp.js';
 
@@ -53,6 +60,12 @@ export interface AuthServerOptions {
   dohPath?: string;
   /** Certificate and key for DoT and DoH (required when either is started). */
   tls?: TlsCredentials;
+  /**
+   * Lab only: the TLS versions the DoT listener accepts instead of TLS 1.3 only (M10), to stand in
+   * for a misconfigured server (e.g. `{ min: 'TLSv1.2', max: 'TLSv1.2' }`, what `sealdns check`
+   * reports as tls12-only). Never set by sealdns itself.
+   */
+  labTlsVersions?: { min: tls.SecureVersion; max: tls.SecureVersion };
   handler: Handler;
   /** Idle timeout of TCP/DoT connections and DoH sessions, and the TLS handshake limit (default 10 s). */
   idleTimeoutMs?: number;
@@ -107,7 +120,12 @@ export async function startAuthServer(opts: AuthServerOptions): Promise<AuthServ
   try {
     if (opts.udpPort !== undefined) listeners.push(await listenUdp(ctx, opts.address, opts.udpPort));
     if (opts.tcpPort !== undefined) listeners.push(await listenTcp(ctx, opts.address, opts.tcpPort, stream));
-    if (opts.dotPort !== undefined) listeners.push(await listenDot(ctx, opts.address, opts.dotPort, opts.tls!, stream));
+    if (opts.dotPort !== undefined)
+      listeners.push(
+        opts.labTlsVersions === undefined
+          ? await listenDot(ctx, opts.address, opts.dotPort, opts.tls!, stream)
+          : await listenLabDot(ctx, opts.address, opts.dotPort, opts.tls!, stream, opts.labTlsVersions),
+      );
     if (opts.dohPort !== undefined)
       listeners.push(await listenDoh(ctx, opts.address, opts.dohPort, opts.tls!, { ...stream, path: dohPath }));
   } catch (err) {
@@ -126,6 +144,39 @@ export async function startAuthServer(opts: AuthServerOptions): Promise<AuthServ
       return closing;
     },
   };
+}
+
+/**
+ * Lab only: a DoT listener with the TLS versions given (the regular one pins TLS 1.3). The same
+ * stream handling, connection limit and ALPN as listenDot; used to put a TLS 1.2-only server in
+ * the lab.
+ */
+async function listenLabDot(
+  ctx: ExchangeContext,
+  address: string,
+  port: number,
+  creds: TlsCredentials,
+  settings: StreamSettings,
+  versions: { min: tls.SecureVersion; max: tls.SecureVersion },
+): Promise<Listener> {
+  const conns = new ConnectionSet(settings.maxConnections);
+  const server = tls.createServer({
+    cert: creds.certPem,
+    key: creds.keyPem,
+    minVersion: versions.min,
+    maxVersion: versions.max,
+    ALPNProtocols: ['dot'],
+    handshakeTimeout: settings.idleTimeoutMs,
+    allowHalfOpen: false,
+  });
+  server.on('connection', (socket) => conns.admit(socket));
+  server.on('secureConnection', (socket) => serveStream(ctx, socket, 'dot', settings));
+  server.on('tlsClientError', (err, socket) =>
+    ctx.log?.debug?.({ err, client: socket.remoteAddress, listener: 'dot' }, 'TLS handshake failed'),
+  );
+  const bound = await listen(server, address, port, 'dot');
+  server.on('error', (err) => ctx.log?.warn({ err, listener: 'dot' }, 'dot listener error'));
+  return { kind: 'dot', port: bound, close: () => closeServer(server, conns) };
 }
 
 function checkOptions(

@@ -96,6 +96,51 @@ program
   });
 
 program
+  .command('signal')
+  .description(
+    "print the SVCB (and, with --strict, TLSA) records a nameserver's owner publishes for encrypted transports",
+  )
+  .requiredOption('--ns <name>', 'the nameserver name (e.g. ns1.example.com)')
+  .requiredOption('--cert <file>', 'the certificate the nameserver presents (PEM or DER)')
+  .option('--dot', 'offer DNS over TLS (the default when --doh is not given)')
+  .option('--doh <path>', 'offer DNS over HTTPS at this path (e.g. /dns-query)')
+  .option('--port <n>', 'non-default port (DoT: 853, or DoH: 443 when only --doh is given)')
+  .option('--doh-port <n>', 'non-default DoH port when both --dot and --doh are given')
+  .option('--strict', 'also print the TLSA records (strict: DNSSEC-signed zone required)')
+  .option('--ttl <seconds>', 'TTL of the records', '3600')
+  .action(async (opts) => {
+    const { runSignal } = await import('./signal.js');
+    process.stdout.write(await runSignal(opts));
+  });
+
+program
+  .command('check')
+  .description("check a zone's nameservers: signals, DNSSEC, TLS 1.3, DANE, Do53 agreement (exit 1 on errors)")
+  .argument('<zone>', 'the zone to check')
+  .option('--root-hints <file>', 'root hints in zone-file form (default: built-in IANA hints)')
+  .option('--trust-anchor <file>', 'DS or DNSKEY records (default: the built-in IANA root anchors)')
+  .option('--json', 'print the report as JSON')
+  .option('--upstream-port <port>', 'Do53 port of the nameservers (default 53)')
+  .option('--no-ipv6', 'do not look up or test IPv6 addresses')
+  .option('--timeout <ms>', 'per handshake and per query', '5000')
+  .action(async (zone: string, opts) => {
+    const { runCheck } = await import('./check.js');
+    const run = await runCheck(zone, opts);
+    process.stdout.write(run.text);
+    commandExit = run.exitCode;
+  });
+
+program
+  .command('dnstap-read')
+  .description('print a dnstap capture (Frame Streams file) one message per line, DOT/DOH and annotations included')
+  .argument('<file>', 'the capture (written by sealdns or fstrm_capture)')
+  .option('--json', 'one JSON object per message')
+  .action(async (file: string, opts) => {
+    const { runDnstapRead } = await import('./dnstap.js');
+    process.stdout.write(await runDnstapRead(file, opts));
+  });
+
+program
   .command('start')
   .description('run the embedded lab and a resolver for it on 127.0.0.1:5300 (what `npm start` runs)')
   .option('-l, --listen <ip:port>', 'where the resolver serves UDP and TCP', '127.0.0.1:5300')
@@ -104,10 +149,13 @@ program
     await runStart(opts);
   });
 
+/** Exit code a command chose for a normal completion (`check`: 1 when a nameserver has an error). */
+let commandExit = 0;
+
 async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
-    return 0;
+    return commandExit;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')

@@ -16,6 +16,7 @@
 // gone, messages are dropped and counted, never queued without limit, and resolution never
 // waits for dnstap.
 
+import cluster from 'node:cluster';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
@@ -244,7 +245,15 @@ export class DnstapLogger {
   }
 }
 
-/** Creates and starts a DnstapLogger. */
+/**
+ * Creates and starts a DnstapLogger. In a cluster worker (`serve --workers N`) a file output gets the
+ * worker's number appended (`PATH.worker<n>`), since workers cannot share one Frame Streams file; a
+ * socket is shared as is (the collector takes one connection per worker).
+ */
 export function startDnstap(opts: DnstapOptions): DnstapLogger {
-  return new DnstapLogger(opts).start();
+  const output =
+    cluster.isWorker && 'file' in opts.output && cluster.worker !== undefined
+      ? { file: `${opts.output.file}.worker${cluster.worker.id}` }
+      : opts.output;
+  return new DnstapLogger({ ...opts, output }).start();
 }

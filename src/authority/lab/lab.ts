@@ -192,6 +192,7 @@ async function tryStart(opts: LabOptions, net: number, dir: string): Promise<Lab
         dohPort: s.doh ? ports.doh : undefined,
         dohPath,
         tls: cert ? { certPem: cert.certPem, keyPem: cert.keyPem } : undefined,
+        ...(s.tls12Only ? { labTlsVersions: { min: 'TLSv1.2', max: 'TLSv1.2' } as const } : {}),
         handler: (q) => answer(set, q),
       });
       servers.push({

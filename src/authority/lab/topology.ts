@@ -36,6 +36,11 @@ export interface LabServer {
   dot?: boolean;
   doh?: boolean;
   signal: Signal;
+  /**
+   * Lab only: the DoT listener allows TLS 1.2 only (a misconfigured server; sealdns, TLS 1.3 only, never
+   * uses it, and `sealdns check` reports it as tls12-only).
+   */
+  tls12Only?: boolean;
   /** A server that is delegated to but does not serve the zone (lame). */
   note?: string;
 }
@@ -95,6 +100,8 @@ closed853 3600 IN NS ns1.closed853
 ns1.closed853 3600 IN A {ip:12.1}
 expired 3600 IN NS ns1.expired
 ns1.expired 3600 IN A {ip:13.1}
+tls12 3600 IN NS ns1.tls12
+ns1.tls12 3600 IN A {ip:15.1}
 closedstrict 3600 IN NS ns1.closedstrict
 ns1.closedstrict 3600 IN A {ip:14.1}
 `,
@@ -257,6 +264,16 @@ www 3600 IN A 192.0.2.141
 `,
   },
   {
+    origin: 'tls12.test.',
+    signing: 'nsec',
+    body: `
+${SOA('ns1.tls12.test')}
+@ 3600 IN NS ns1
+ns1 3600 IN A {ip:15.1}
+www 3600 IN A 192.0.2.151
+`,
+  },
+  {
     origin: 'expired.test.',
     signing: 'expired',
     body: `
@@ -322,6 +339,15 @@ export const LAB_SERVERS: LabServer[] = [
     note: 'signals DoT (opportunistic) but port 853 is closed',
   },
   { name: 'ns1.expired.test', host: '13.1', zones: ['expired.test.'], signal: { kind: 'none' } },
+  {
+    name: 'ns1.tls12.test',
+    host: '15.1',
+    zones: ['tls12.test.'],
+    dot: true,
+    tls12Only: true,
+    signal: { kind: 'opportunistic', protocols: ['dot'] },
+    note: 'signals DoT (opportunistic) but its DoT listener speaks TLS 1.2 only',
+  },
   {
     name: 'ns1.closedstrict.test',
     host: '14.1',
@@ -392,6 +418,7 @@ export const LAB_EXPECTATIONS: LabExpectation[] = [
     data: ['192.0.2.141'],
     privacyRcode: 'SERVFAIL',
   },
+  { name: 'www.tls12.test', type: 'A', rcode: 'NOERROR', secure: true, data: ['192.0.2.151'] },
   { name: 'www.expired.test', type: 'A', rcode: 'SERVFAIL', secure: false },
   { name: 'nonexistent.test', type: 'A', rcode: 'NXDOMAIN', secure: true },
   { name: 'nonexistent-tld', type: 'A', rcode: 'NXDOMAIN', secure: true },
