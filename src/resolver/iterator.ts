@@ -639,7 +639,9 @@ export class Iterator {
         if (++targets > LIMITS.MAX_TARGETS_PER_DELEGATION) break;
         tried.add(ip);
         sends.set(ip, (sends.get(ip) ?? 0) + 1);
-        const asked = await this.#ask(ip, nsOf.get(ip), cut.zone, qname, qtype, req, depth);
+        // a query sent again to a server that timed out waits twice as long each time (its own backoff, whatever
+        // replies from that server did to the shared RTO meanwhile): a busy server gets the time to answer
+        const asked = await this.#ask(ip, nsOf.get(ip), cut.zone, qname, qtype, req, depth, sends.get(ip)! - 1);
         const msg = asked.msg;
         if (msg === undefined) {
           failures.push(`${ip}: ${asked.why}`);
@@ -703,6 +705,9 @@ export class Iterator {
         return { kind: 'none', security: r.security.status, ttl, ede: r.security.ede };
       } catch (e) {
         if (!(e instanceof ResolveFailure) || e.message.includes('budget')) throw e;
+        // The lookup needs itself (e.g. a client asked for this very TLSA record): nothing can be decided from
+        // it yet, so the signal stays unknown for this request (bootstrap rules), not "failed" (unusable).
+        if (e.message.startsWith('dependency cycle')) return { kind: 'none', security: 'indeterminate', ttl: 0 };
         return { kind: 'error', reason: e.message, ede: e.ede };
       }
     };
@@ -729,6 +734,7 @@ export class Iterator {
     qtype: number,
     req: RequestState,
     depth: number,
+    resend = 0,
   ): Promise<{ msg?: Message; why: string; ede?: number }> {
     const plan = await this.#plan(ip, ns, zone, req, depth);
     if (ns) publishDecision({ ns: ns.toString(), ip, zone: zone.toString(), mode: plan.mode, reasons: plan.reasons });
@@ -744,7 +750,7 @@ export class Iterator {
       const hopsBefore = req.hops.length;
       const won = await raceAttempts(
         encrypted,
-        (a, signal) => this.#send(a, ns, zone, qname, qtype, req, false, signal, strict),
+        (a, signal) => this.#send(a, ns, zone, qname, qtype, req, false, signal, strict, resend),
         this.opts.attemptDelayMs,
       );
       if (won) return { msg: won.result, why: 'ok' };
@@ -762,7 +768,7 @@ export class Iterator {
     }
     for (const a of plan.attempts) {
       if (a.encrypted) continue;
-      const msg = await this.#send(a, ns, zone, qname, qtype, req, false, undefined, false);
+      const msg = await this.#send(a, ns, zone, qname, qtype, req, false, undefined, false, resend);
       if (msg) return { msg, why: 'ok' };
     }
     return { why: 'no reply' };
@@ -801,6 +807,7 @@ export class Iterator {
     noEdns: boolean,
     signal: AbortSignal | undefined,
     strict: boolean,
+    resend = 0,
   ): Promise<Message | undefined> {
     req.chargeQuery();
     const { infra, upstream, random } = this.deps;
@@ -819,7 +826,9 @@ export class Iterator {
     const rto = infra.rto(ip) * (stream ? 2 : 1);
     // an encrypted attempt may include a handshake: give it more, up to E-timeout (RFC 9539 4.3)
     const budget = attempt.encrypted ? Math.min(Math.max(rto * 3, 1000), ENC_DEFAULTS.TIMEOUT_MS) : rto;
-    const timeout = Math.max(this.opts.minTimeoutMs, Math.min(budget, req.remainingMs()));
+    // the n-th resend of this query to this server: 2^n times the usual timeout (exponential backoff, RFC 6298 5.5)
+    const wait = Math.max(this.opts.minTimeoutMs, budget) * 2 ** Math.min(resend, 4);
+    const timeout = Math.max(this.opts.minTimeoutMs, Math.min(wait, req.remainingMs()));
     const started = req.now();
     infra.markProbe(ip, started);
     const hop: Hop = {
@@ -900,11 +909,11 @@ export class Iterator {
     emit('ok', reply.wire);
     if (msg.tc && target.protocol === 'udp') {
       const tcp: Attempt = { ...attempt, target: { ...target, protocol: 'tcp' }, why: `${attempt.why}; TCP after TC` };
-      return this.#send(tcp, ns, zone, qname, qtype, req, noEdns, signal, strict);
+      return this.#send(tcp, ns, zone, qname, qtype, req, noEdns, signal, strict, resend);
     }
     if (msg.rcode === Rcode.FORMERR && !noEdns) {
       infra.setEdns(ip, 'broken', req.now());
-      return this.#send(attempt, ns, zone, qname, qtype, req, true, signal, strict);
+      return this.#send(attempt, ns, zone, qname, qtype, req, true, signal, strict, resend);
     }
     return msg;
   }
