@@ -618,7 +618,7 @@ export class Iterator {
         const more = await this.#resolveNsAddresses(cut, req, depth, tried);
         if (!more && this.#addresses(cut, req.now(), lastResort).every((a) => tried.has(a.ip))) {
           if (lastResort) {
-            const again = [...timedOut].filter((ip) => (sends.get(ip) ?? 0) < LIMITS.MAX_SENDS_PER_SERVER);
+            const again = [...timedOut].filter((ip) => (sends.get(ip) ?? 0) < this.#maxSends(ip, req.now()));
             if (again.length === 0) break;
             for (const ip of again) tried.delete(ip);
             timedOut.clear();
@@ -675,6 +675,13 @@ export class Iterator {
         ? unusableEdes[0]
         : undefined;
     throw new ResolveFailure(dnssecEde ?? EDE.NO_REACHABLE_AUTHORITY, text);
+  }
+
+  /** Sends of one query allowed to `ip`: three to a server known to answer, two to one never heard from or down. */
+  #maxSends(ip: string, now: number): number {
+    const s = this.deps.infra.peek(ip);
+    const alive = s !== undefined && s.srttMs > 0 && s.downSince === undefined && this.deps.infra.usable(ip, now);
+    return alive ? LIMITS.MAX_SENDS_PER_SERVER : LIMITS.MAX_SENDS_SILENT_SERVER;
   }
 
   /** The transport plan for (ns, ip): the policy's decision, or plain Do53 when no policy is configured. */
@@ -826,8 +833,9 @@ export class Iterator {
     const rto = infra.rto(ip) * (stream ? 2 : 1);
     // an encrypted attempt may include a handshake: give it more, up to E-timeout (RFC 9539 4.3)
     const budget = attempt.encrypted ? Math.min(Math.max(rto * 3, 1000), ENC_DEFAULTS.TIMEOUT_MS) : rto;
-    // the n-th resend of this query to this server: 2^n times the usual timeout (exponential backoff, RFC 6298 5.5)
-    const wait = Math.max(this.opts.minTimeoutMs, budget) * 2 ** Math.min(resend, 4);
+    // the n-th resend of this query to this server waits at least 2^n times the shortest timeout (exponential
+    // backoff, RFC 6298 5.5), even when replies to other queries brought the shared RTO down meanwhile
+    const wait = Math.max(budget, this.opts.minTimeoutMs * 2 ** Math.min(resend, 4));
     const timeout = Math.max(this.opts.minTimeoutMs, Math.min(wait, req.remainingMs()));
     const started = req.now();
     infra.markProbe(ip, started);

@@ -23,10 +23,14 @@ export const LIMITS = {
   /** Wall-clock budget of one client request (PowerDNS max-total-msec 7000; RFC 8767 resolution timer 10 s). */
   MAX_REQUEST_MS: 8000,
   /**
-   * Sends of the same query to the same server over the same transport (RFC 9520 3.1: at most 3). A server that
-   * timed out is asked again, with its backed-off RTO, once no other server of the zone is left.
+   * Sends of the same query to the same server over the same transport (RFC 9520 3.1: at most 3, i.e. two retries)
+   * when the server is known to answer (it replied before and is not down: busy, or a datagram was lost). A server
+   * that timed out is asked again once no other server of the zone is left, each resend waiting at least twice as
+   * long as the one before.
    */
-  MAX_SENDS_PER_SERVER: 2,
+  MAX_SENDS_PER_SERVER: 3,
+  /** The same for a server never heard from, or down: one retry (a silent zone fails fast). */
+  MAX_SENDS_SILENT_SERVER: 2,
   /** RFC 9156 2.3: MAX_MINIMISE_COUNT and MINIMISE_ONE_LAB. */
   MAX_MINIMISE_COUNT: 10,
   MINIMISE_ONE_LAB: 4,

@@ -14,9 +14,8 @@
  * identity of the key list (the validator keeps one list per zone and builds a new one when it fetches the keys
  * again), so a key rollover or a new DNSKEY RRset never reuses a verification made with other keys. Wildcard
  * expansions share their entry (the signature covers `*.<closest encloser>`, whatever the owner), and each verdict
- * still names its own owner and next closer name. Bounded in entries, oldest unused first.
+ * still names its own owner and next closer name. Bounded in memory, oldest unused first.
  */
-import { createHash } from 'node:crypto';
 import { LruMap } from '../cache/lru.js';
 import { rrsigLabels, signedOwner } from '../dnssec/rrsig.js';
 import {
@@ -30,8 +29,8 @@ import {
 import type { ValidationBudget } from '../dnssec/validate/types.js';
 import { canonicalRdata, type DnskeyData, Name, type RR, RRType, type RrsigData, typeToText } from '../wire/index.js';
 
-/** RRsets remembered at most. */
-export const VERIFIED_MAX_ENTRIES = 20_000;
+/** Memory for remembered RRsets (their keys, about the size of the RRset and its RRSIGs, and 64 octets each). */
+export const VERIFIED_MAX_BYTES = 8 * 1024 * 1024;
 
 interface Verified {
   /** Index, among the RRSIGs covering the RRset (in the order given), of the one that verified. */
@@ -44,12 +43,17 @@ export class VerifiedCache {
   #nextKeyId = 1;
   readonly stats = { hits: 0, misses: 0, stored: 0 };
 
-  constructor(maxEntries = VERIFIED_MAX_ENTRIES) {
-    this.#lru = new LruMap(maxEntries);
+  constructor(maxBytes = VERIFIED_MAX_BYTES) {
+    this.#lru = new LruMap(maxBytes);
   }
 
   get size(): number {
     return this.#lru.size;
+  }
+
+  /** Approximate memory held (octets). */
+  get bytes(): number {
+    return this.#lru.cost;
   }
 
   clear(): void {
@@ -103,7 +107,7 @@ export class VerifiedCache {
       });
       // with two RRSIGs by the same key, which one verified is not known: not remembered
       if (matching.length === 1) {
-        this.#lru.set(key, { index: covering.indexOf(matching[0]) }, 1);
+        this.#lru.set(key, { index: covering.indexOf(matching[0]) }, key.length + 64);
         this.stats.stored++;
       }
     }
@@ -128,17 +132,19 @@ export class VerifiedCache {
       keyId = this.#nextKeyId++;
       this.#keyIds.set(keys, keyId);
     }
-    const h = createHash('sha256');
-    h.update(`${keyId}|${opts.sha1Insecure === true ? 1 : 0}|${zone.key}|${first.type}|${first.class}|`);
-    h.update(signedOwner(first.name, Math.min(labels, first.name.labelCount)).key);
-    const rdatas = rrs.map((rr) => canonicalRdata(rr.type, rr.data));
-    rdatas.sort(compareBytes);
-    for (const d of rdatas) h.update(lengthPrefix(d.length)).update(d);
+    const owner = signedOwner(first.name, Math.min(labels, first.name.labelCount));
+    // every octet the signature covers: the RRset in canonical form (RDATA sorted), and each RRSIG's fields
+    const rdatas = rrs.map((rr) => latin1(canonicalRdata(rr.type, rr.data)));
+    rdatas.sort();
+    // variable-length parts carry their length: no two different inputs make the same key
+    let key = `${keyId}|${opts.sha1Insecure === true ? 1 : 0}|${first.type}|${first.class}|${counted(zone.key)}${counted(owner.key)}${rdatas.length}`;
+    for (const d of rdatas) key += counted(d);
     for (const s of covering) {
-      const d = canonicalRdata(RRType.RRSIG, s.data);
-      h.update(lengthPrefix(d.length)).update(d);
+      const d = s.data as RrsigData;
+      key += `${d.typeCovered},${d.algorithm},${d.labels},${d.originalTtl},${d.expiration},${d.inception},${d.keyTag},`;
+      key += counted(d.signerName.key) + counted(latin1(d.signature));
     }
-    return h.digest('base64');
+    return key;
   }
 }
 
@@ -189,12 +195,11 @@ function remembered(
   return { status: 'secure', reason: `${what} verified`, ttl, signedBy };
 }
 
-function lengthPrefix(n: number): Uint8Array {
-  return Uint8Array.of(n >>> 8, n & 0xff);
+function counted(text: string): string {
+  return `${text.length}:${text}|`;
 }
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
+/** Octets as a latin1 string (one character per octet), for keys. */
+function latin1(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }

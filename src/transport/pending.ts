@@ -72,7 +72,7 @@ export class PendingQuery {
       this.#expire(abortError(signal.reason, target));
       return;
     }
-    this.#timer = setTimeout(() => {
+    const expire = () =>
       this.#expire(
         new TransportError(
           'timeout',
@@ -83,7 +83,9 @@ export class PendingQuery {
           },
         ),
       );
-    }, opts.timeoutMs);
+    // The event loop runs expired timers before it reads the sockets: a reply that came in time but waits to be
+    // read while the process was busy would lose to this timer. The deadline takes effect after one round of I/O.
+    this.#timer = setTimeout(() => setImmediate(expire), opts.timeoutMs);
     if (signal) {
       this.#signal = signal;
       this.#onAbort = () => this.#expire(abortError(signal.reason, target));

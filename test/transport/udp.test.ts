@@ -119,6 +119,27 @@ describe('UdpClient', () => {
     assert.equal(client.inflight, 0);
   });
 
+  it(
+    'a reply that came in time but waited to be read while the process was busy is not lost to the deadline',
+    T,
+    async () => {
+      const s = await server((msg, _r, reply) => reply(answerFor(msg)));
+      const pending = client.query(queryWire('example.com'), target(s.port), undefined, 50);
+      // once the query is out, keep the event loop busy past the deadline: the reply sits in the socket meanwhile
+      await new Promise<void>((resolve) =>
+        setTimeout(() => {
+          const until = Date.now() + 150;
+          while (Date.now() < until) {
+            // busy
+          }
+          resolve();
+        }, 5),
+      );
+      const reply = await pending;
+      assert.equal(reply.protocol, 'udp');
+    },
+  );
+
   it("reports 'mismatched' when only unpaired replies arrived before the deadline", T, async () => {
     const s = await server((msg, _r, reply) => {
       reply(answerFor(msg, { id: idOf(msg) ^ 0x8000 }));
