@@ -258,11 +258,7 @@ export class Resolver {
    * not in a promise (the listener sends it from the datagram's own event); anything
    * else comes as a promise.
    */
-  handleRaw(
-    raw: Uint8Array,
-    client: ClientInfo,
-    maxSize: number,
-  ): Uint8Array | Promise<Uint8Array | undefined> {
+  handleRaw(raw: Uint8Array, client: ClientInfo, maxSize: number): Uint8Array | Promise<Uint8Array | undefined> {
     const k = this.config.packetCache ? scanQuery(raw) : undefined;
     // cache-partition by-privacy: encrypted clients have their own packet cache (see `handle`)
     const packets = this.encPackets !== undefined && clientEncrypted(client) ? this.encPackets : this.packets;

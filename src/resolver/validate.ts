@@ -108,7 +108,7 @@ export class DnssecValidator implements ResponseValidator {
   async validate(
     c: Classified,
     zone: Name,
-    qname: Name,
+    _qname: Name,
     qtype: number,
     req: RequestState,
     depth: number,
