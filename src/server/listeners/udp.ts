@@ -40,7 +40,8 @@ export async function listenUdp(ctx: ExchangeContext, address: string, port: num
     if (!closed && out.kind === 'reply') socket.send(out.wire, rinfo.port, rinfo.address);
   };
   socket.on('message', (msg, rinfo) => {
-    const info: QueryInfo = { transport: 'udp', client: { address: rinfo.address, port: rinfo.port }, local };
+    // rinfo is the client endpoint (its other fields, family and size, are never read from it)
+    const info: QueryInfo = { transport: 'udp', client: rinfo, local };
     const out = exchangeNow(ctx, msg, info);
     // a packet-cache hit is answered here, in the datagram's own event; a resolution when it is done
     if (out instanceof Promise) void out.then((o) => send(o, rinfo));
@@ -68,7 +69,13 @@ function literalLookup(
   opts: LookupOneOptions | number,
   cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
 ): void {
+  // most replies go to the address the last one went to: no isIP (a regular expression) for those
+  if (host === lastLiteral) return cb(null, host, lastFamily);
   const family = isIP(host);
-  if (family !== 0) cb(null, host, family);
-  else dnsLookup(host, typeof opts === 'number' ? { family: opts } : opts, cb);
+  if (family === 0) return dnsLookup(host, typeof opts === 'number' ? { family: opts } : opts, cb);
+  lastLiteral = host;
+  lastFamily = family;
+  cb(null, host, family);
 }
+let lastLiteral = '';
+let lastFamily = 4;
