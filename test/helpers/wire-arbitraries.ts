@@ -131,6 +131,7 @@ const printable = (min: number, max: number) =>
 function fieldArb(kind: string, o: ArbOptions): fc.Arbitrary<unknown> {
   switch (kind) {
     case 'u8':
+    case 'algorithm':
       return fc.integer({ min: 0, max: 0xff });
     case 'u16':
     case 'rrtype':
@@ -254,7 +255,8 @@ export const ednsOptArb: fc.Arbitrary<EdnsOpt> = fc.oneof(
   ),
   fc.record({
     kind: fc.constant('raw' as const),
-    code: fc.integer({ min: 0, max: 0xffff }).filter((c) => ![8, 10, 11, 12, 15].includes(c)),
+    // not the typed options, nor 14 (edns-key-tag): dns-packet, our oracle, reads it as u16s and throws on odd lengths
+    code: fc.integer({ min: 0, max: 0xffff }).filter((c) => ![8, 10, 11, 12, 14, 15].includes(c)),
     data: bytes(0, 20),
   }),
 );
