@@ -54,7 +54,9 @@ export async function runCheck(zoneText: string, flags: CheckFlags): Promise<Che
   try {
     const resolver = new Resolver(
       { upstream: transport, clock: systemClock, random: cryptoRandom, rootHints, trustAnchors },
-      { upstreamPort: dnsPort, ipv6 },
+      // The checker must see a zone's data even when its servers are broken (that is what it reports), so its own
+      // lookups do not apply the transport policy: it tests every advertised transport explicitly instead.
+      { upstreamPort: dnsPort, ipv6, transportPolicy: false },
     );
     const report = await checkZone(zone, { resolver, transport, dnsPort, ipv6, timeoutMs });
     return {
