@@ -60,5 +60,15 @@ describe('ACL', () => {
     for (let i = 0; i < 10_000; i++) assert.equal(acl.allows(`10.0.${i >> 8}.${i & 0xff}`), true);
     assert.equal(acl.allows('11.0.0.1'), false);
     assert.equal(acl.allows('11.0.0.1'), false);
+    // the last client's verdict is kept apart: alternating clients get their own
+    for (const [a, v] of [
+      ['10.1.2.3', true],
+      ['11.0.0.1', false],
+      ['11.0.0.1', false],
+      ['10.1.2.3', true],
+      ['', false],
+      ['10.1.2.3', true],
+    ] as const)
+      assert.equal(acl.allows(a), v, a);
   });
 });
