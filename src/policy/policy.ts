@@ -28,7 +28,7 @@ interface CachedSignal {
 
 const SIGNAL_CACHE_MAX = 50_000;
 /** Signals learnt from lookups that failed are kept this long (RFC 9520: short). */
-const FAILED_SIGNAL_TTL_S = 30;
+const FAILED_SIGNAL_TTL_S = 10;
 const MIN_SIGNAL_TTL_S = 5;
 const MAX_SIGNAL_TTL_S = 86_400;
 
@@ -146,6 +146,9 @@ export class TransportPolicy {
       const ttls = [svcb, tlsaDotRaw, tlsaDohRaw].map((l) =>
         l === undefined ? MAX_SIGNAL_TTL_S : l.kind === 'error' ? FAILED_SIGNAL_TTL_S : l.ttl,
       );
+      // bogus or failed signal data is remembered only briefly: the server stays unusable meanwhile (never a
+      // downgrade), but a transient failure in the chain of trust must not keep it out for the data's whole TTL
+      if (signal.mode === 'unusable') ttls.push(FAILED_SIGNAL_TTL_S);
       const ttl = Math.max(MIN_SIGNAL_TTL_S, Math.min(MAX_SIGNAL_TTL_S, ...ttls));
       if (this.#signals.size >= SIGNAL_CACHE_MAX) this.#signals.clear();
       this.#signals.set(ns.key, { signal, expires: this.#now() + ttl * 1000 });

@@ -19,6 +19,11 @@ type KeyEntry =
 const KEY_CACHE_MAX = 10_000;
 const MAX_KEY_TTL_S = 3600;
 const NEGATIVE_KEY_TTL_S = 60;
+/**
+ * Keys that could not be fetched at all (timeouts, unreachable servers) stay bogus — never a downgrade — but only
+ * for a few seconds: a transient network failure must not blank a zone for a minute (RFC 9520 3.2 backoff floor).
+ */
+const FETCH_FAILURE_TTL_S = 5;
 
 export interface ValidatorOptions {
   /** Allowed clock skew for signature validity windows (s). */
@@ -352,11 +357,16 @@ export class DnssecValidator implements ResponseValidator {
 
   async #buildKeys(zone: Name, req: RequestState, depth: number, given?: RRsetIn): Promise<KeyEntry> {
     const now = this.#nowMs();
-    const neg = (status: 'insecure' | 'bogus' | 'indeterminate', reason: string, ede?: number): KeyEntry => ({
+    const neg = (
+      status: 'insecure' | 'bogus' | 'indeterminate',
+      reason: string,
+      ede?: number,
+      ttlS = NEGATIVE_KEY_TTL_S,
+    ): KeyEntry => ({
       status,
       reason,
       ede,
-      expires: now + NEGATIVE_KEY_TTL_S * 1000,
+      expires: now + ttlS * 1000,
     });
     const anchor = this.#anchors.get(zone);
     if (anchor === undefined && this.#anchors.closest(zone) === undefined)
@@ -370,7 +380,12 @@ export class DnssecValidator implements ResponseValidator {
       try {
         dsRes = await it.resolve(zone, RRType.DS, req, depth + 1, { validate: false });
       } catch (e) {
-        return neg('bogus', `cannot fetch DS for ${zone}: ${(e as Error).message}`, EDE.DNSKEY_MISSING);
+        return neg(
+          'bogus',
+          `cannot fetch DS for ${zone}: ${(e as Error).message}`,
+          EDE.DNSKEY_MISSING,
+          FETCH_FAILURE_TTL_S,
+        );
       }
       if (dsRes.kind === 'answer' && dsRes.chain.length === 0) {
         const signer = signerOf(dsRes.rrset.sigs, zone);
@@ -420,7 +435,12 @@ export class DnssecValidator implements ResponseValidator {
       try {
         keyRes = await this.#iterator().resolve(zone, RRType.DNSKEY, req, depth + 1, { validate: false });
       } catch (e) {
-        return neg('bogus', `cannot fetch DNSKEY for ${zone}: ${(e as Error).message}`, EDE.DNSKEY_MISSING);
+        return neg(
+          'bogus',
+          `cannot fetch DNSKEY for ${zone}: ${(e as Error).message}`,
+          EDE.DNSKEY_MISSING,
+          FETCH_FAILURE_TTL_S,
+        );
       }
       if (keyRes.kind !== 'answer' || keyRes.chain.length > 0)
         return neg('bogus', `no DNSKEY RRset at ${zone}`, EDE.DNSKEY_MISSING);
