@@ -199,7 +199,13 @@ function counted(text: string): string {
   return `${text.length}:${text}|`;
 }
 
+/** Node's own latin1 reader, which takes any Uint8Array (toString('latin1') needs a Buffer made first). */
+const latin1Slice = (
+  Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, s: number, e: number) => string }
+).latin1Slice;
+
 /** Octets as a latin1 string (one character per octet), for keys. */
 function latin1(b: Uint8Array): string {
+  if (latin1Slice !== undefined) return latin1Slice.call(b, 0, b.length);
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }
