@@ -179,6 +179,8 @@ ${SOA('ns1.dot.test')}
 @ 3600 IN NS ns1
 ns1 3600 IN A {ip:3.1}
 www 3600 IN A 192.0.2.31
+; cold-cache names behind a strict (DANE) DoT server for scripts/bench-resolver.ts
+*.bench 3600 IN A 192.0.2.201
 `,
   },
   {
@@ -199,6 +201,8 @@ ${SOA('ns1.opportunistic.test')}
 @ 3600 IN NS ns1
 ns1 3600 IN A {ip:5.1}
 www 3600 IN A 192.0.2.51
+; cold-cache names behind an opportunistic DoT server for scripts/bench-resolver.ts
+*.bench 3600 IN A 192.0.2.202
 `,
   },
   {
