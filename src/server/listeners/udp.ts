@@ -70,9 +70,15 @@ function literalLookup(
   cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
 ): void {
   // most replies go to the address the last one went to: no isIP (a regular expression) for those
-  if (host === lastLiteral) return cb(null, host, lastFamily);
+  if (host === lastLiteral) {
+    cb(null, host, lastFamily);
+    return;
+  }
   const family = isIP(host);
-  if (family === 0) return dnsLookup(host, typeof opts === 'number' ? { family: opts } : opts, cb);
+  if (family === 0) {
+    dnsLookup(host, typeof opts === 'number' ? { family: opts } : opts, cb);
+    return;
+  }
   lastLiteral = host;
   lastFamily = family;
   cb(null, host, family);
