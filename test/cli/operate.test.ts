@@ -5,71 +5,18 @@
 // with `--workers 2`: answers from both workers, metrics summed, a dead worker replaced.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { generateCertificate } from '../../src/authority/certgen.js';
 import { type Lab, startLab } from '../../src/authority/lab/lab.js';
 import { encodeMessage, makeQuery, Name, RRType } from '../../src/wire/index.js';
+import { bounded, type Cli, runCli as runCliBase, spawnCli, waitFor as waitForBase } from '../helpers/cli.js';
 import { describeRun, freePorts, runTool, tempDir, toolSkip } from '../helpers/peers.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const waitFor = (cli: Cli, re: RegExp, ms = 20_000) => waitForBase(cli, re, ms);
+const runCli = (args: string[], ms = 20_000) => runCliBase(args, ms);
 const T = { timeout: 30_000 };
-
-interface Cli {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function spawnCli(args: string[]): Cli {
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (b: Buffer) => {
-    out += b.toString('utf8');
-  });
-  child.stderr!.on('data', (b: Buffer) => {
-    out += b.toString('utf8');
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output: () => out, exited };
-}
-
-function bounded<V>(p: Promise<V>, ms: number, what: () => string): Promise<V> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what()} (after ${ms} ms)`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-async function waitFor(cli: Cli, re: RegExp, ms = 20_000): Promise<void> {
-  let gone = false;
-  void cli.exited.then(() => {
-    gone = true;
-  });
-  const poll = (async () => {
-    while (!re.test(cli.output())) {
-      if (gone) throw new Error(`sealdns exited before printing ${re}:\n${cli.output()}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  })();
-  await bounded(poll, ms, () => `sealdns did not print ${re}:\n${cli.output()}`);
-}
-
-async function runCli(args: string[], ms = 20_000): Promise<{ code: number | null; output: string }> {
-  const cli = spawnCli(args);
-  try {
-    const { code } = await bounded(cli.exited, ms, () => `sealdns ${args.join(' ')} did not exit`);
-    return { code, output: cli.output() };
-  } finally {
-    if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
-  }
-}
 
 async function stop(cli: Cli | undefined): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (cli === undefined || cli.child.exitCode !== null || cli.child.signalCode !== null)

@@ -3,71 +3,14 @@
 // Bad flags and bad configuration exit 2 with a message naming the culprit.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type Lab, startLab } from '../../src/authority/lab/lab.js';
+import { bounded, type Cli, runCli, spawnCli, waitFor } from '../helpers/cli.js';
 import { describeRun, freePort, freePorts, runTool, tempDir, toolSkip } from '../helpers/peers.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const T = { timeout: 20_000 };
-
-interface Cli {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function spawnCli(args: string[]): Cli {
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (b: Buffer) => {
-    out += b.toString('utf8');
-  });
-  child.stderr!.on('data', (b: Buffer) => {
-    out += b.toString('utf8');
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output: () => out, exited };
-}
-
-function bounded<V>(p: Promise<V>, ms: number, what: () => string): Promise<V> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what()} (after ${ms} ms)`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Waits until the output matches `re`; fails when the process exits first or after `ms`. */
-async function waitFor(cli: Cli, re: RegExp, ms = 10_000): Promise<void> {
-  let gone = false;
-  void cli.exited.then(() => {
-    gone = true;
-  });
-  const poll = (async () => {
-    while (!re.test(cli.output())) {
-      if (gone) throw new Error(`sealdns exited before printing ${re}:\n${cli.output()}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  })();
-  await bounded(poll, ms, () => `sealdns did not print ${re}:\n${cli.output()}`);
-}
-
-/** Runs the CLI to completion (bounded) and returns its exit code and output. */
-async function runCli(args: string[], ms = 10_000): Promise<{ code: number | null; output: string }> {
-  const cli = spawnCli(args);
-  try {
-    const { code } = await bounded(cli.exited, ms, () => `sealdns ${args.join(' ')} did not exit`);
-    return { code, output: cli.output() };
-  } finally {
-    if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
-  }
-}
 
 describe('sealdns serve', { timeout: 120_000 }, () => {
   let lab: Lab;
