@@ -90,9 +90,9 @@ const RESOLVERS = (
 const SEALDNS_MODE = process.env.BENCH_SEALDNS ?? 'auto';
 const SEALDNS_ARGS = (process.env.BENCH_SEALDNS_ARGS ?? '').split(' ').filter((a) => a !== '');
 
-type Mode = 'warm' | 'cold' | 'cold-dot' | 'cold-opp';
+type Mode = 'warm' | 'cold' | 'cold-dot' | 'cold-opp' | 'cold-unsigned';
 type ColdMode = Exclude<Mode, 'warm'>;
-const ALL_MODES: Mode[] = ['warm', 'cold', 'cold-dot', 'cold-opp'];
+const ALL_MODES: Mode[] = ['warm', 'cold', 'cold-dot', 'cold-opp', 'cold-unsigned'];
 /** Where each cold mode's names live: a wildcard in a lab zone (src/authority/lab/topology.ts). */
 const COLD_ZONES: Record<ColdMode, { suffix: string; about: string }> = {
   cold: { suffix: 'bench.clear.test', about: 'ns1.clear.test, no DoT' },
@@ -101,6 +101,8 @@ const COLD_ZONES: Record<ColdMode, { suffix: string; about: string }> = {
     suffix: 'bench.opportunistic.test',
     about: 'ns1.opportunistic.test, opportunistic DoT (SVCB, no TLSA)',
   },
+  // the validation cost: the same cold names in an unsigned (insecure) zone, compared with `cold` (signed)
+  'cold-unsigned': { suffix: 'bench.unsigned.test', about: 'ns1.unsigned.test, unsigned zone (no validation work)' },
 };
 const MODES = (process.env.BENCH_MODES ?? ALL_MODES.join(',')).split(',').map((s) => s.trim()) as Mode[];
 for (const m of MODES) if (!ALL_MODES.includes(m)) throw new Error(`BENCH_MODES: unknown mode ${m}`);
@@ -323,7 +325,7 @@ function unbound(validating: boolean): Contender {
   return {
     name: validating ? 'unbound' : 'unbound-novalidate',
     // validating unbound also resolves the encrypted modes' names, in cleartext (it has no DoT to authorities)
-    modes: validating ? ['warm', 'cold', 'cold-dot', 'cold-opp'] : ['warm', 'cold'],
+    modes: validating ? ['warm', 'cold', 'cold-dot', 'cold-opp', 'cold-unsigned'] : ['warm', 'cold'],
     async start(lab) {
       const port = await freePort();
       const h: PeerHandle = await startUnbound({
@@ -720,7 +722,15 @@ async function main(): Promise<number> {
     unbound(false),
     sealdns(frontEnd, profileDir, work, 'sealdns-enc', ['cold-dot', 'cold-opp'], 'bootstrap: encrypt-first\n'),
     // a strict server (dot.test) stays encrypted whatever the setting, so only the opportunistic names
-    sealdns(frontEnd, profileDir, work, 'sealdns-off', ['cold-opp'], 'upstream-encryption: "off"\n'),
+    // also the validation cost: signed (cold) vs unsigned (cold-unsigned) names, both in cleartext
+    sealdns(
+      frontEnd,
+      profileDir,
+      work,
+      'sealdns-off',
+      ['cold', 'cold-opp', 'cold-unsigned'],
+      'upstream-encryption: "off"\n',
+    ),
     pdns(false),
     pdns(true),
   ];
@@ -885,6 +895,11 @@ async function main(): Promise<number> {
     ['offOverUnbound:cold-opp', ['sealdns-off', 'cold-opp'], ['unbound', 'cold-opp']],
     ['pdnsDotOverPdns:cold-dot', ['pdns-dot', 'cold-dot'], ['pdns', 'cold-dot']],
     ['pdnsDotOverPdns:cold-opp', ['pdns-dot', 'cold-opp'], ['pdns', 'cold-opp']],
+    // validation cost: throughput on signed names relative to unsigned names (1 = free), and sealdns vs unbound
+    ['signedOverUnsigned:sealdns', ['sealdns-off', 'cold'], ['sealdns-off', 'cold-unsigned']],
+    ['signedOverUnsigned:unbound', ['unbound', 'cold'], ['unbound', 'cold-unsigned']],
+    ['offOverUnbound:cold-unsigned', ['sealdns-off', 'cold-unsigned'], ['unbound', 'cold-unsigned']],
+    ['offOverUnbound:cold', ['sealdns-off', 'cold'], ['unbound', 'cold']],
   ];
   for (const [k, [an, am], [bn, bm]] of encPairs) {
     const a = pick(an, am);
@@ -1019,6 +1034,14 @@ async function main(): Promise<number> {
     lines.push(`sealdns-off/unbound (cleartext both), cold-opp: ${encRatio('offOverUnbound:cold-opp')}`);
     lines.push(
       `pdns-dot/pdns (its own DoT cost): cold-dot ${encRatio('pdnsDotOverPdns:cold-dot')}, cold-opp ${encRatio('pdnsDotOverPdns:cold-opp')}`,
+    );
+  }
+  if (ratios['signedOverUnsigned:sealdns'] !== undefined || ratios['signedOverUnsigned:unbound'] !== undefined) {
+    lines.push(
+      `validation cost, signed/unsigned cold names (cleartext): sealdns ${encRatio('signedOverUnsigned:sealdns')}, unbound ${encRatio('signedOverUnsigned:unbound')}`,
+    );
+    lines.push(
+      `sealdns-off/unbound: unsigned names ${encRatio('offOverUnbound:cold-unsigned')}, signed names ${encRatio('offOverUnbound:cold')}`,
     );
   }
   for (const x of withTls) {

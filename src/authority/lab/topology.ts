@@ -213,6 +213,8 @@ ${SOA('ns1.unsigned.test')}
 @ 3600 IN NS ns1
 ns1 3600 IN A {ip:6.1}
 www 3600 IN A 192.0.2.61
+; cold-cache names without DNSSEC, for the validation-cost row of scripts/bench-resolver.ts
+*.bench 3600 IN A 192.0.2.203
 `,
   },
   {
