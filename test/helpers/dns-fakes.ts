@@ -1,9 +1,10 @@
 // Small fake DNS servers for transport tests: real sockets on 127.0.0.1 (or ::1), each test scripting how the
 // server answers. Replies are built with the wire codec. Every server tracks its sockets so `close()` ends them all.
 
+import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { Target } from '../../src/transport/index.js';
+import { isTransportError, type Target, type TransportError } from '../../src/transport/index.js';
 import {
   decodeMessage,
   encodeMessage,
@@ -225,4 +226,16 @@ export async function hasIpv6Loopback(): Promise<boolean> {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Awaits `p` and asserts it rejects with a TransportError of `code`; returns that error. */
+export async function rejectsWith(p: Promise<unknown>, code: TransportError['code']): Promise<TransportError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(isTransportError(err), `expected a TransportError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    return err;
+  }
+  assert.fail(`expected rejection with ${code}`);
 }

@@ -3,10 +3,8 @@ import { after, describe, it } from 'node:test';
 import {
   Agent,
   exchange,
-  isTransportError,
   type Target,
   Transport,
-  type TransportError,
   type Upstream,
   type UpstreamReply,
 } from '../../src/transport/index.js';
@@ -16,23 +14,13 @@ import {
   answerFor,
   type FakeTcpServer,
   type FakeUdpServer,
+  rejectsWith,
   target,
   tcpServer,
   udpServer,
 } from '../helpers/dns-fakes.js';
 
 const T = { timeout: 5000 };
-
-async function rejectsWith(p: Promise<unknown>, code: TransportError['code']): Promise<TransportError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(isTransportError(err), `expected a TransportError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected rejection with ${code}`);
-}
 
 /** An upstream that records what it was asked and answers with `respond`. */
 function recording(respond: (wire: Uint8Array) => Uint8Array): Upstream & { seen: [Uint8Array, Target][] } {

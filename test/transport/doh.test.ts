@@ -6,31 +6,18 @@ import {
   DohClient,
   type DohOptions,
   expandDohPath,
-  isTransportError,
   type Target,
   type TlsaRecord,
   type TlsEvent,
   Transport,
-  type TransportError,
   type TransportOptions,
   tlsChannel,
 } from '../../src/transport/index.js';
 import { decodeMessage, makeQuery, RRType } from '../../src/wire/index.js';
-import { addressOf, answerFor, queryWire } from '../helpers/dns-fakes.js';
+import { addressOf, answerFor, queryWire, rejectsWith } from '../helpers/dns-fakes.js';
 import { dohQuery, dohServer, type FakeDohServer, selfSigned, tlsaFor, waitUntil } from '../helpers/tls-fakes.js';
 
 const T = { timeout: 15_000 };
-
-async function rejectsWith(p: Promise<unknown>, code: TransportError['code']): Promise<TransportError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(isTransportError(err), `expected a TransportError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected rejection with ${code}`);
-}
 
 async function tlsEvents<R>(fn: () => Promise<R>): Promise<{ result: R; events: TlsEvent[] }> {
   const events: TlsEvent[] = [];

@@ -3,32 +3,19 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { after, before, describe, it } from 'node:test';
 import { type Lab, type LabServerInfo, startLab } from '../../src/authority/lab/lab.js';
 import {
-  isTransportError,
   type Target,
   type TlsaRecord,
   TlsContext,
   type TlsEvent,
   Transport,
-  type TransportError,
   type TransportOptions,
   tlsChannel,
 } from '../../src/transport/index.js';
 import { decodeMessage, encodeMessage, makeQuery, RRType } from '../../src/wire/index.js';
-import { addressOf, answerFor, queryWire, tcpServer } from '../helpers/dns-fakes.js';
+import { addressOf, answerFor, queryWire, rejectsWith, tcpServer } from '../helpers/dns-fakes.js';
 import { dotServer, type FakeTlsServer, makePki, selfSigned, tlsaFor, waitUntil } from '../helpers/tls-fakes.js';
 
 const T = { timeout: 15_000 };
-
-async function rejectsWith(p: Promise<unknown>, code: TransportError['code']): Promise<TransportError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(isTransportError(err), `expected a TransportError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected rejection with ${code}`);
-}
 
 /** Collects the TLS events published while `fn` runs. */
 async function tlsEvents<R>(fn: () => Promise<R>): Promise<{ result: R; events: TlsEvent[] }> {

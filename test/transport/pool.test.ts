@@ -11,7 +11,6 @@ import {
   isTransportError,
   type QueryEvent,
   queryChannel,
-  type TransportError,
   targetKey,
 } from '../../src/transport/index.js';
 import {
@@ -20,23 +19,13 @@ import {
   closedTcpPort,
   type FakeTcpServer,
   queryWire,
+  rejectsWith,
   sleep,
   target,
   tcpServer,
 } from '../helpers/dns-fakes.js';
 
 const T = { timeout: 8000 };
-
-async function rejectsWith(p: Promise<unknown>, code: TransportError['code']): Promise<TransportError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(isTransportError(err), `expected a TransportError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected rejection with ${code}`);
-}
 
 describe('Pool and Agent', () => {
   const servers: FakeTcpServer[] = [];

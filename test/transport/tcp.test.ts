@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
-import {
-  Agent,
-  type AgentOptions,
-  type Connector,
-  isTransportError,
-  type TransportError,
-} from '../../src/transport/index.js';
+import { Agent, type AgentOptions, type Connector, isTransportError } from '../../src/transport/index.js';
 import {
   addressOf,
   answerFor,
@@ -18,23 +12,13 @@ import {
   idOf,
   qnameOf,
   queryWire,
+  rejectsWith,
   sleep,
   target,
   tcpServer,
 } from '../helpers/dns-fakes.js';
 
 const T = { timeout: 8000 };
-
-async function rejectsWith(p: Promise<unknown>, code: TransportError['code']): Promise<TransportError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(isTransportError(err), `expected a TransportError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected rejection with ${code}`);
-}
 
 describe('StreamClient over TCP (through Agent and Pool)', () => {
   const servers: FakeTcpServer[] = [];

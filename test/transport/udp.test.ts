@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
-import { isTransportError, scriptedRandom, type TransportError, UdpClient } from '../../src/transport/index.js';
+import { scriptedRandom, UdpClient } from '../../src/transport/index.js';
 import {
   addressOf,
   answerFor,
@@ -10,22 +10,12 @@ import {
   hasIpv6Loopback,
   idOf,
   queryWire,
+  rejectsWith,
   target,
   udpServer,
 } from '../helpers/dns-fakes.js';
 
 const T = { timeout: 5000 };
-
-async function rejectsWith(p: Promise<unknown>, code: TransportError['code']): Promise<TransportError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(isTransportError(err), `expected a TransportError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected rejection with ${code}`);
-}
 
 describe('UdpClient', () => {
   const servers: FakeUdpServer[] = [];
